@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from socialcare.api.api import api
+from socialcare.channels import views as channel_views
+
+urlpatterns = [
+    path("hooks/<str:kind>/<int:account_id>", channel_views.webhook, name="webhook"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("", include("socialcare.web.urls")),
+]

@@ -1,0 +1,3 @@
+"""Socialcare: open-source, self-hosted social media customer care."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    SUPERVISOR = "supervisor", "Supervisor"
+    AGENT = "agent", "Agent"
+    READONLY = "readonly", "PR / read-only"
+
+
+class Presence(models.TextChoices):
+    ONLINE = "online", "Online"
+    AWAY = "away", "Away"
+    OFFLINE = "offline", "Offline"
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    brands = models.ManyToManyField("core.Brand", related_name="teams", blank=True)
+    languages = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    teams = models.ManyToManyField(Team, related_name="members", blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    channels = models.JSONField(default=list, blank=True, help_text="channel kinds this agent handles")
+    capacity = models.PositiveIntegerField(default=10)
+    presence = models.CharField(max_length=8, choices=Presence.choices, default=Presence.OFFLINE)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    ui_language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} ({self.role})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API. Only a SHA-256 digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""Connectors: one folder per platform, registered explicitly in ``registry.py``."""

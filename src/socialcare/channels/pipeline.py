@@ -1,0 +1,312 @@
+"""The ingestion pipeline: receive -> store raw -> (task) parse -> dedupe -> thread -> ticket.
+
+Stages pass ids, not objects. A raw event is processed in one transaction: if the worker dies half
+way, nothing of it is committed and it is still ``received``, so the sweeper hands it out again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from socialcare.crm.models import Customer, Identity
+from socialcare.inbox import services as inbox
+from socialcare.inbox.models import OPEN_STATUSES, Direction, Message, Ticket, TicketStatus
+
+from .accounts import account_info
+from .connectors.base import Author, EventAction, InboundEvent, ParseError, WebhookRequest
+from .connectors.registry import get_adapter
+from .models import ChannelAccount, RawEvent, RawEventStatus
+
+logger = logging.getLogger(__name__)
+
+# Headers worth keeping with the raw body (signatures, delivery ids, content type).
+KEPT_HEADERS = ("content-type", "user-agent", "x-sandbox-signature", "x-twitter-webhooks-signature",
+                "x-hub-signature-256", "x-telegram-bot-api-secret-token", "x-delivery-id")
+
+
+def raw_event_store(*, account: ChannelAccount, request: WebhookRequest) -> RawEvent:
+    """Store a verified delivery. The caller enqueues processing after commit."""
+    headers = {k: v for k, v in request.headers.items() if k in KEPT_HEADERS}
+    return RawEvent.objects.create(
+        channel_account=account, payload=request.body, headers=headers, received_at=timezone.now()
+    )
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    updated: int = 0
+
+
+class ProcessingFailed(Exception):
+    pass
+
+
+def raw_event_process(raw_event_id: int) -> str:
+    """Process one raw event; returns its final status. Safe to call twice (second call is a no-op)."""
+    try:
+        with transaction.atomic():
+            qs = RawEvent.objects.select_related("channel_account", "channel_account__brand")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True, of=("self",))
+            raw = qs.filter(pk=raw_event_id, status=RawEventStatus.RECEIVED).first()
+            if raw is None:
+                return "skipped"
+            account = raw.channel_account
+            adapter = get_adapter(account.kind)
+            events = adapter.parse(account_info(account), bytes(raw.payload), raw.headers)
+            outcome = Outcome()
+            for event in events:
+                _apply(account, raw, event, outcome)
+            if outcome.created or outcome.updated:
+                raw.status = RawEventStatus.PROCESSED
+            elif outcome.duplicates:
+                raw.status = RawEventStatus.DUPLICATE
+            else:
+                raw.status = RawEventStatus.IGNORED
+            raw.processed_at = timezone.now()
+            raw.attempts += 1
+            raw.error = ""
+            raw.save(update_fields=["status", "processed_at", "attempts", "error"])
+            ChannelAccount.objects.filter(pk=account.pk).update(last_event_at=raw.received_at)
+            logger.info("ingest.processed", extra={"raw_event_id": raw.pk, "created": outcome.created,
+                                                   "duplicates": outcome.duplicates})
+            return str(raw.status)
+    except ParseError as exc:
+        raw_event_fail(raw_event_id, f"unparsable payload: {exc}")
+        return RawEventStatus.FAILED
+
+
+def raw_event_fail(raw_event_id: int, reason: str) -> None:
+    logger.warning("ingest.failed", extra={"raw_event_id": raw_event_id, "reason": reason})
+    RawEvent.objects.filter(pk=raw_event_id).exclude(status=RawEventStatus.PROCESSED).update(
+        status=RawEventStatus.FAILED, error=reason[:2000], processed_at=timezone.now()
+    )
+
+
+def raw_events_requeue_failed(*, ids: list[int] | None = None) -> list[int]:
+    """Put failed raw events back to ``received`` so they are processed again."""
+    qs = RawEvent.objects.filter(status=RawEventStatus.FAILED)
+    if ids:
+        qs = qs.filter(pk__in=ids)
+    chosen = list(qs.values_list("pk", flat=True))
+    RawEvent.objects.filter(pk__in=chosen).update(status=RawEventStatus.RECEIVED)
+    return chosen
+
+
+# --- applying one normalized event --------------------------------------------------------------------
+
+
+def _apply(account: ChannelAccount, raw: RawEvent, event: InboundEvent, outcome: Outcome) -> None:
+    if event.action == EventAction.MESSAGE:
+        _apply_message(account, raw, event, outcome)
+    elif event.action in (EventAction.EDIT, EventAction.DELETE):
+        _apply_change(account, event, outcome)
+    elif event.action == EventAction.ENGAGEMENT:
+        _apply_engagement(account, event, outcome)
+    elif event.action == EventAction.STATUS:
+        _apply_status(account, event, outcome)
+    else:
+        outcome.ignored += 1
+
+
+def identity_upsert(account: ChannelAccount, author: Author) -> Identity:
+    identity = Identity.objects.filter(channel_account=account, external_user_id=author.external_id).first()
+    if identity is None:
+        try:
+            with transaction.atomic():
+                customer = Customer.objects.create(display_name=author.display_name or author.handle)
+                return Identity.objects.create(
+                    customer=customer,
+                    channel_account=account,
+                    external_user_id=author.external_id,
+                    handle=author.handle,
+                    display_name=author.display_name,
+                    follower_count=author.follower_count,
+                    verified=author.verified,
+                )
+        except IntegrityError:  # created concurrently by another worker
+            identity = Identity.objects.get(channel_account=account, external_user_id=author.external_id)
+    changed: list[str] = []
+    for name, value in (("handle", author.handle), ("display_name", author.display_name),
+                        ("follower_count", author.follower_count), ("verified", author.verified)):
+        if value not in (None, "") and getattr(identity, name) != value:
+            setattr(identity, name, value)
+            changed.append(name)
+    if changed:
+        identity.save(update_fields=[*changed, "updated_at"])
+    return identity
+
+
+def _find_ticket(account: ChannelAccount, event: InboundEvent, customer_id: int | None) -> Ticket | None:
+    """Thread: reply chain, then the platform thread, then orphans waiting for this parent, then the
+    customer's open ticket on this channel account. Public threads are shared by many customers, so a
+    customer joins another customer's ticket only through private conversations."""
+    messages = Message.objects.filter(channel_account=account).select_related("ticket")
+    not_closed = ~Q(ticket__status=TicketStatus.CLOSED)
+    same_customer = Q(ticket__customer_id=customer_id) if customer_id else Q()
+    if event.in_reply_to:
+        parent = messages.filter(not_closed, same_customer, external_id=event.in_reply_to).first()
+        if parent:
+            return parent.ticket
+    if event.thread_key:
+        scope = same_customer if event.visibility == "public" else Q()
+        sibling = messages.filter(not_closed, scope, thread_key=event.thread_key).order_by("-occurred_at").first()
+        if sibling:
+            return sibling.ticket
+    child = messages.filter(not_closed, same_customer, in_reply_to=event.external_id).first()
+    if child:
+        return child.ticket
+    if customer_id:
+        return (
+            Ticket.objects.filter(channel_account=account, customer_id=customer_id, status__in=OPEN_STATUSES)
+            .order_by("-updated_at")
+            .first()
+        )
+    return None
+
+
+def _apply_message(account: ChannelAccount, raw: RawEvent, event: InboundEvent, outcome: Outcome) -> None:
+    if Message.objects.filter(channel_account=account, external_id=event.external_id).exists():
+        outcome.duplicates += 1
+        return
+    if event.direction == Direction.OUTBOUND:
+        _apply_outbound_echo(account, raw, event, outcome)
+        return
+    if event.author is None:
+        raise ParseError(f"event {event.external_id} has no author")
+    identity = identity_upsert(account, event.author)
+    # Serialise work on one customer so two workers cannot open two tickets for one conversation.
+    Identity.objects.select_for_update().filter(pk=identity.pk).first()
+    found = _find_ticket(account, event, identity.customer_id)
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate rolls back the new ticket too
+            ticket = found or inbox.ticket_open(
+                brand_id=account.brand_id, channel_account_id=account.pk, customer_id=identity.customer_id,
+                subject=event.text[:120] or event.kind, at=event.occurred,
+            )
+            message = Message.objects.create(
+                ticket=ticket,
+                channel_account=account,
+                direction=Direction.INBOUND,
+                visibility=event.visibility,
+                kind=event.kind,
+                external_id=event.external_id,
+                thread_key=event.thread_key,
+                in_reply_to=event.in_reply_to,
+                text=event.text,
+                attachments=list(event.attachments),
+                metrics=dict(event.metrics),
+                author_identity=identity,
+                occurred_at=event.occurred,
+                raw_event=raw,
+            )
+    except IntegrityError:  # the unique constraint is the real deduplication
+        outcome.duplicates += 1
+        return
+    inbox.ticket_note_inbound(ticket=ticket, message=message)
+    _adopt_orphans(account, ticket, message)
+    outcome.created += 1
+
+
+def _adopt_orphans(account: ChannelAccount, ticket: Ticket, message: Message) -> None:
+    """A parent that arrives after its replies: nothing to move, replies already found it by thread.
+    Replies from the same customer that opened their own ticket earlier are merged here."""
+    stray = (
+        Message.objects.filter(channel_account=account, in_reply_to=message.external_id,
+                               ticket__customer_id=ticket.customer_id)
+        .exclude(ticket=ticket)
+        .values_list("ticket_id", flat=True)
+    )
+    for other_id in set(stray):
+        Message.objects.filter(ticket_id=other_id).update(ticket=ticket)
+        other = Ticket.objects.get(pk=other_id)
+        inbox.ticket_event_record(ticket=ticket, kind="ticket.merged", actor="system", data={"from_ticket": other_id})
+        inbox.ticket_set_status(ticket=other, status=TicketStatus.CLOSED, actor="system")
+
+
+def _apply_outbound_echo(account: ChannelAccount, raw: RawEvent, event: InboundEvent, outcome: Outcome) -> None:
+    ticket = _find_ticket(account, event, None)
+    if ticket is None:
+        outcome.ignored += 1  # the brand posted something unrelated to any ticket
+        return
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                ticket=ticket, channel_account=account, direction=Direction.OUTBOUND,
+                visibility=event.visibility, kind=event.kind, external_id=event.external_id,
+                thread_key=event.thread_key, in_reply_to=event.in_reply_to, text=event.text,
+                occurred_at=event.occurred, delivery_status="sent", raw_event=raw,
+            )
+    except IntegrityError:
+        outcome.duplicates += 1
+        return
+    inbox.ticket_note_outbound_echo(ticket=ticket, message=message)
+    outcome.created += 1
+
+
+def _apply_change(account: ChannelAccount, event: InboundEvent, outcome: Outcome) -> None:
+    message = Message.objects.filter(channel_account=account, external_id=event.external_id).first()
+    if message is None:
+        outcome.ignored += 1
+        return
+    if event.action == EventAction.DELETE:
+        if message.deleted_at is None:
+            message.deleted_at = event.occurred
+            message.save(update_fields=["deleted_at"])
+            inbox.ticket_event_record(ticket=message.ticket, kind="message.deleted", actor="system",
+                                      data={"message_id": message.pk})
+            outcome.updated += 1
+        else:
+            outcome.duplicates += 1
+        return
+    if message.text == event.text:
+        outcome.duplicates += 1
+        return
+    history: list[Any] = list(message.metrics.get("edits", []))
+    history.append({"text": message.text, "replaced_at": event.occurred_at})
+    message.metrics = {**message.metrics, "edits": history}
+    message.text = event.text
+    message.save(update_fields=["metrics", "text"])
+    inbox.ticket_event_record(ticket=message.ticket, kind="message.edited", actor="system",
+                              data={"message_id": message.pk})
+    outcome.updated += 1
+
+
+def _apply_engagement(account: ChannelAccount, event: InboundEvent, outcome: Outcome) -> None:
+    target = Message.objects.filter(channel_account=account, external_id=event.in_reply_to).first()
+    if target is None:
+        outcome.ignored += 1
+        return
+    reaction = str(event.data.get("reaction", "like"))
+    seen = set(target.metrics.get("engagement_ids", []))
+    if event.external_id in seen:
+        outcome.duplicates += 1
+        return
+    counts = dict(target.metrics.get("reactions", {}))
+    counts[reaction] = counts.get(reaction, 0) + 1
+    target.metrics = {**target.metrics, "reactions": counts, "engagement_ids": [*seen, event.external_id]}
+    target.save(update_fields=["metrics"])
+    outcome.updated += 1
+
+
+def _apply_status(account: ChannelAccount, event: InboundEvent, outcome: Outcome) -> None:
+    message = Message.objects.filter(channel_account=account, external_id=event.external_id).first()
+    if message is None:
+        outcome.ignored += 1
+        return
+    status = str(event.data.get("status", ""))
+    if status and message.delivery_status != status:
+        message.delivery_status = status
+        message.save(update_fields=["delivery_status"])
+        outcome.updated += 1
+    else:
+        outcome.duplicates += 1
