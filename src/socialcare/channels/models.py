@@ -85,3 +85,16 @@ class OutboundDelivery(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+
+class PendingStatus(models.Model):
+    """A delivery status that arrived before the message it refers to; applied when the message appears."""
+
+    channel_account = models.ForeignKey(ChannelAccount, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(max_length=191)
+    status = models.CharField(max_length=16)
+    occurred_at = models.DateTimeField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["channel_account", "external_id"], name="pendingstatus_lookup")]

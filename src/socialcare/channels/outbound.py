@@ -14,9 +14,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from socialcare.core import events
 from socialcare.inbox import services as inbox
 from socialcare.inbox.models import TicketStatus
 
+from . import pipeline
 from .accounts import account_info
 from .connectors.base import OutboundMessage, SendError
 from .connectors.registry import get_adapter
@@ -75,6 +77,7 @@ def delivery_attempt(delivery_id: int) -> str:
         message.external_id = result.external_id
         message.delivery_status = DeliveryStatus.SENT
         message.save(update_fields=["external_id", "delivery_status"])
+        pipeline.pending_statuses_apply(message)
         ticket = message.ticket
         if ticket.first_response_at is None:
             ticket.first_response_at = delivery.sent_at
@@ -86,6 +89,7 @@ def delivery_attempt(delivery_id: int) -> str:
                                         "first_response": ticket.first_response_at == delivery.sent_at})
         if ticket.status == TicketStatus.NEW:
             inbox.ticket_set_status(ticket=ticket, status=TicketStatus.OPEN, actor="system")
+        events.publish("reply.sent", {"ticket_id": ticket.pk, "message_id": message.pk, "actor": "system"})
     logger.info("outbound.sent", extra={"delivery_id": delivery.pk})
     return DeliveryStatus.SENT
 

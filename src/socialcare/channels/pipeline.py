@@ -7,13 +7,15 @@ way, nothing of it is committed and it is still ``received``, so the sweeper han
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from socialcare.core import events
+from socialcare.core.registry import Registry
 from socialcare.crm.models import Customer, Identity
 from socialcare.inbox import services as inbox
 from socialcare.inbox.models import OPEN_STATUSES, Direction, Message, Ticket, TicketStatus
@@ -21,9 +23,13 @@ from socialcare.inbox.models import OPEN_STATUSES, Direction, Message, Ticket, T
 from .accounts import account_info
 from .connectors.base import Author, EventAction, InboundEvent, ParseError, WebhookRequest
 from .connectors.registry import get_adapter
-from .models import ChannelAccount, RawEvent, RawEventStatus
+from .models import ChannelAccount, PendingStatus, RawEvent, RawEventStatus
 
 logger = logging.getLogger(__name__)
+
+# Batch stages that run inside the processing transaction on the messages a raw event created,
+# before any subscriber sees them (enrichment registers here): callable(list[Message]) -> None.
+message_stages: Registry[Any] = Registry("pipeline message stages")
 
 # Headers worth keeping with the raw body (signatures, delivery ids, content type).
 KEPT_HEADERS = ("content-type", "user-agent", "x-sandbox-signature", "x-twitter-webhooks-signature",
@@ -44,6 +50,7 @@ class Outcome:
     duplicates: int = 0
     ignored: int = 0
     updated: int = 0
+    received: list[tuple[int, int, bool]] = field(default_factory=list)  # (ticket, message, new ticket)
 
 
 class ProcessingFailed(Exception):
@@ -62,10 +69,17 @@ def raw_event_process(raw_event_id: int) -> str:
                 return "skipped"
             account = raw.channel_account
             adapter = get_adapter(account.kind)
-            events = adapter.parse(account_info(account), bytes(raw.payload), raw.headers)
+            parsed = adapter.parse(account_info(account), bytes(raw.payload), raw.headers)
             outcome = Outcome()
-            for event in events:
+            for event in parsed:
                 _apply(account, raw, event, outcome)
+            if outcome.received:
+                created = list(Message.objects.filter(pk__in=[m for _, m, _ in outcome.received]))
+                for _name, stage in message_stages.items():
+                    stage(created)
+            for ticket_id, message_id, ticket_created in outcome.received:
+                events.publish("message.received", {"ticket_id": ticket_id, "message_id": message_id,
+                                                    "ticket_created": ticket_created, "actor": "system"})
             if outcome.created or outcome.updated:
                 raw.status = RawEventStatus.PROCESSED
             elif outcome.duplicates:
@@ -184,6 +198,9 @@ def _apply_message(account: ChannelAccount, raw: RawEvent, event: InboundEvent, 
     if event.author is None:
         raise ParseError(f"event {event.external_id} has no author")
     identity = identity_upsert(account, event.author)
+    if identity.blocked_at is not None:
+        outcome.ignored += 1  # a blocked spam sender: the raw event is kept, nothing else happens
+        return
     # Serialise work on one customer so two workers cannot open two tickets for one conversation.
     Identity.objects.select_for_update().filter(pk=identity.pk).first()
     found = _find_ticket(account, event, identity.customer_id)
@@ -215,6 +232,7 @@ def _apply_message(account: ChannelAccount, raw: RawEvent, event: InboundEvent, 
     inbox.ticket_note_inbound(ticket=ticket, message=message)
     _adopt_orphans(account, ticket, message)
     outcome.created += 1
+    outcome.received.append((ticket.pk, message.pk, found is None))
 
 
 def _adopt_orphans(account: ChannelAccount, ticket: Ticket, message: Message) -> None:
@@ -301,12 +319,34 @@ def _apply_engagement(account: ChannelAccount, event: InboundEvent, outcome: Out
 def _apply_status(account: ChannelAccount, event: InboundEvent, outcome: Outcome) -> None:
     message = Message.objects.filter(channel_account=account, external_id=event.external_id).first()
     if message is None:
-        outcome.ignored += 1
+        # The status overtook its message (or our send has not returned yet): keep it for later.
+        PendingStatus.objects.create(channel_account=account, external_id=event.external_id,
+                                     status=str(event.data.get("status", "")), occurred_at=event.occurred,
+                                     data=dict(event.data))
+        outcome.updated += 1
         return
     status = str(event.data.get("status", ""))
-    if status and message.delivery_status != status:
+    if status and STATUS_ORDER.get(status, 0) > STATUS_ORDER.get(message.delivery_status, 0):
         message.delivery_status = status
         message.save(update_fields=["delivery_status"])
         outcome.updated += 1
     else:
         outcome.duplicates += 1
+
+
+STATUS_ORDER = {"pending": 0, "retrying": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+def pending_statuses_apply(message: Message) -> None:
+    """Apply statuses that arrived before ``message`` had its platform id."""
+    if not message.external_id:
+        return
+    pending = list(PendingStatus.objects.filter(channel_account_id=message.channel_account_id,
+                                                external_id=message.external_id).order_by("occurred_at"))
+    if not pending:
+        return
+    best = max(pending, key=lambda p: STATUS_ORDER.get(p.status, 0))
+    if STATUS_ORDER.get(best.status, 0) > STATUS_ORDER.get(message.delivery_status, 0):
+        message.delivery_status = best.status
+        message.save(update_fields=["delivery_status"])
+    PendingStatus.objects.filter(pk__in=[p.pk for p in pending]).delete()

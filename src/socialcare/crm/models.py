@@ -25,6 +25,7 @@ class Identity(models.Model):
     display_name = models.CharField(max_length=200, blank=True)
     follower_count = models.PositiveIntegerField(null=True, blank=True)
     verified = models.BooleanField(default=False)
+    blocked_at = models.DateTimeField(null=True, blank=True, help_text="spam sender: dropped at intake")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

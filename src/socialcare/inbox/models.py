@@ -54,6 +54,11 @@ class Ticket(models.Model):
     last_customer_message_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # noise filter: a filtered ticket waits in the "Filtered" view instead of the inbox
+    is_filtered = models.BooleanField(default=False, db_index=True)
+    # public -> private -> public loop
+    moved_private_at = models.DateTimeField(null=True, blank=True)
+    public_followup_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -113,6 +118,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     delivery_status = models.CharField(max_length=12, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # moderation state on the platform: {"hidden": true, "liked": true, "deleted_by_brand": true, ...}
+    platform_state = models.JSONField(default=dict, blank=True)
     raw_event = models.ForeignKey(
         "channels.RawEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )

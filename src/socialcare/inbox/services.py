@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from socialcare.core import events
 from socialcare.core.errors import DomainError
 
 from .models import Direction, Message, Note, Priority, Tag, Ticket, TicketEvent, TicketStatus
@@ -91,6 +92,7 @@ def ticket_assign(*, ticket: Ticket, assignee: AbstractBaseUser | None, actor: s
         fields.append("status")
     ticket.save(update_fields=fields)
     ticket_event_record(ticket=ticket, kind="ticket.assigned", actor=actor, data={"from": before, "to": new})
+    events.publish("ticket.changed", {"ticket_id": ticket.pk, "fields": ["assignee"], "actor": actor})
     return ticket
 
 
@@ -110,6 +112,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor: str) -> Ticket:
         fields.append("resolved_at")
     ticket.save(update_fields=fields)
     ticket_event_record(ticket=ticket, kind="ticket.status_changed", actor=actor, data={"from": previous, "to": status})
+    events.publish("ticket.changed", {"ticket_id": ticket.pk, "fields": ["status"], "actor": actor})
     return ticket
 
 
@@ -124,6 +127,7 @@ def ticket_set_priority(*, ticket: Ticket, priority: int, actor: str) -> Ticket:
         ticket.save(update_fields=["priority", "updated_at"])
         ticket_event_record(ticket=ticket, kind="ticket.priority_changed", actor=actor,
                             data={"from": previous, "to": priority})
+        events.publish("ticket.changed", {"ticket_id": ticket.pk, "fields": ["priority"], "actor": actor})
     return ticket
 
 
@@ -133,6 +137,7 @@ def ticket_tag(*, ticket: Ticket, names: list[str], actor: str) -> Ticket:
         tag, _ = Tag.objects.get_or_create(name=name.strip().lower()[:64])
         ticket.tags.add(tag)
     ticket_event_record(ticket=ticket, kind="ticket.tagged", actor=actor, data={"tags": names})
+    events.publish("ticket.changed", {"ticket_id": ticket.pk, "fields": ["tags"], "actor": actor})
     return ticket
 
 
