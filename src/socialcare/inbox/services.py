@@ -223,3 +223,32 @@ def reply_create(
                         data={"message_id": message.pk, "visibility": visibility})
     enqueue_on_commit(deliver_outbound, delivery.pk)
     return message
+
+
+@transaction.atomic
+def message_act(*, message: Message, action: str, user: AbstractBaseUser | None,
+                params: dict[str, Any] | None = None, actor: str | None = None) -> Message:
+    """Perform a platform action (like, hide, delete...) on a message through its adapter.
+
+    The call happens inside the request because the agent waits for its result; the text of a message
+    deleted on the platform stays in our archive (``platform_state.deleted_by_brand``)."""
+    from socialcare.channels.accounts import account_info
+    from socialcare.channels.connectors.base import SendError
+    from socialcare.channels.connectors.registry import get_adapter
+
+    account = message.channel_account
+    adapter = get_adapter(account.kind)
+    supported = getattr(adapter, "actions", frozenset())
+    if action not in supported:
+        raise DomainError(f"{account.kind} messages do not support {action!r}", code="unsupported_action")
+    if not message.external_id:
+        raise DomainError("this message has no platform id yet", code="not_published")
+    try:
+        result = adapter.perform(account_info(account), action, message.external_id, params or {})  # type: ignore[attr-defined]
+    except SendError as exc:
+        raise DomainError(f"the platform refused {action}: {exc}", code="platform_error") from exc
+    message.platform_state = {**message.platform_state, **dict(result.state)}
+    message.save(update_fields=["platform_state"])
+    ticket_event_record(ticket=message.ticket, kind=f"message.{action}", actor=actor or actor_of(user),
+                        data={"message_id": message.pk, "external_id": result.external_id})
+    return message

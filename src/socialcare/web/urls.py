@@ -14,6 +14,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="ticket_assign"),
     path("tickets/<int:ticket_id>/status/", views.ticket_status, name="ticket_status"),
     path("tickets/<int:ticket_id>/note/", views.ticket_note, name="ticket_note"),
+    path("tickets/<int:ticket_id>/messages/<int:message_id>/<slug:action>/", views.message_action,
+         name="message_action"),
     path("live/", views.live_events, name="live"),
     path("settings/language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),

@@ -20,12 +20,15 @@ from django.views.decorators.http import require_POST
 from socialcare.accounts.access import access_ticket, check_can_write, profile_of, visible_brand_ids
 from socialcare.accounts.models import AgentProfile
 from socialcare.channels.accounts import account_info
+from socialcare.channels.connectors.base import DESTRUCTIVE_ACTIONS
 from socialcare.channels.connectors.registry import get_adapter
 from socialcare.channels.models import ChannelAccount
 from socialcare.core.errors import DomainError, NotFound
 from socialcare.core.models import Brand
 from socialcare.inbox import selectors, services
-from socialcare.inbox.models import TicketEvent, TicketStatus
+from socialcare.inbox.models import Message, TicketEvent, TicketStatus
+
+from .extensions import composer_panels, render_panels, ticket_panels
 
 
 class LoginView(auth_views.LoginView):
@@ -77,7 +80,12 @@ def _ticket_context(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
     earlier = ticket.customer.tickets.exclude(pk=ticket.pk).order_by("-created_at")[:10]
     agents = get_user_model().objects.filter(agent__isnull=False).order_by("username")
     last_inbound = ticket.messages.filter(direction="in").order_by("-occurred_at").first()
+    adapter = get_adapter(account.kind)
     return {
+        "actions": sorted(getattr(adapter, "actions", frozenset())),
+        "destructive_actions": DESTRUCTIVE_ACTIONS,
+        "ticket_panels": render_panels(ticket_panels, request, ticket),
+        "composer_panels": render_panels(composer_panels, request, ticket),
         "ticket": ticket,
         "thread": selectors.ticket_thread(ticket=ticket),
         "rules": rules,
@@ -180,6 +188,20 @@ def ticket_note(request: HttpRequest, ticket_id: int) -> HttpResponse:
         services.note_add(ticket=ticket, user=request.user, text=request.POST.get("note", ""))  # type: ignore[arg-type]
 
     return _write(request, ticket_id, action)
+
+
+@login_required
+@require_POST
+def message_action(request: HttpRequest, ticket_id: int, message_id: int, action: str) -> HttpResponse:
+    def run(ticket: Any) -> None:
+        message = Message.objects.filter(pk=message_id, ticket=ticket).first()
+        if message is None:
+            raise NotFound("message not found")
+        if action in DESTRUCTIVE_ACTIONS and not request.POST.get("confirm"):
+            raise DomainError(_("Please confirm: this changes what the public sees on the platform."))
+        services.message_act(message=message, action=action, user=request.user)  # type: ignore[arg-type]
+
+    return _write(request, ticket_id, run)
 
 
 @login_required

@@ -109,6 +109,15 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class ActionResult:
+    """Outcome of a moderation/engagement action (like, hide, unhide, delete, private_reply...)."""
+
+    ok: bool = True
+    external_id: str = ""  # e.g. the id of a private reply that was created
+    state: Mapping[str, Any] = field(default_factory=dict)  # merged into Message.platform_state
+
+
+@dataclass(frozen=True)
 class HandshakeResponse:
     status: int
     body: bytes
@@ -176,3 +185,21 @@ class ChannelAdapter(Protocol):
     def send(self, account: AccountInfo, message: OutboundMessage) -> SendResult:
         """Publish over the platform's HTTP API; raise SendError(retriable=...) on failure."""
         ...
+
+
+class SupportsActions(Protocol):
+    """Optional: adapters that can act on a platform message besides replying.
+
+    ``actions`` lists what the adapter can do (``like``, ``hide``, ``unhide``, ``delete``,
+    ``private_reply``...). The UI shows a button per action and the API accepts them; the service
+    ``socialcare.inbox.services.message_act`` asks ``perform``.
+    """
+
+    actions: ClassVar[frozenset[str]]
+
+    def perform(self, account: AccountInfo, action: str, target_external_id: str,
+                params: Mapping[str, Any]) -> ActionResult: ...
+
+
+#: Actions that remove or hide something publicly ask the agent to confirm first.
+DESTRUCTIVE_ACTIONS = frozenset({"delete", "hide"})
