@@ -1,0 +1,1 @@
+"""Helpers shared by the Meta connectors (Facebook Pages, Messenger, Instagram, Threads, WhatsApp)."""
