@@ -72,6 +72,9 @@ def reply_violations(
         )
     if visibility == "private" and not rules.private_channel:
         problems.append(Violation("no_private", "This channel cannot send private messages to this customer."))
+    if visibility == "public" and not rules.public_channel:
+        problems.append(Violation("no_public", "This channel is private only: public replies are impossible here. "
+                                               "Send a private message instead."))
     if visibility == "private" and rules.messaging_window_hours and not is_template:
         window = rules.messaging_window_hours
         if use_extended_window and rules.extended_window_hours:

@@ -153,6 +153,7 @@ class ChannelRules:
     length_counter: str = "chars"  # a key of socialcare.channels.rules.length_counters
     editable: bool = False
     private_channel: bool = True  # can the brand write privately to this customer?
+    public_channel: bool = True  # can the brand answer publicly? (False: private-only, e.g. WhatsApp)
     messaging_window_hours: int | None = None  # None: no window
     extended_window_hours: int | None = None  # e.g. Messenger's human-agent tag (7 days)
     template_outside_window: bool = False
