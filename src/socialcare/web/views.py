@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from django.conf import settings
@@ -219,26 +219,55 @@ async def _latest_change() -> int:
     return int(latest or 0)
 
 
+def _sync_latest_change() -> int:
+    return int(TicketEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0)
+
+
 async def live_events(request: HttpRequest) -> HttpResponse:
-    """Server-Sent Events: 'changed' whenever the ticket event log grows (new tickets, messages...)."""
+    """Server-Sent Events: 'changed' whenever the ticket event log grows (new tickets, messages...).
+
+    Under ASGI (uvicorn) the stream is an async generator; under WSGI (the test live server) a
+    synchronous generator is used, because WSGI would buffer an async one until it ends."""
     user = await request.auser()
     if not user.is_authenticated:
         return HttpResponse(status=401)
+    poll = settings.SOCIALCARE_LIVE_POLL_SECONDS
+    lifetime = settings.SOCIALCARE_LIVE_STREAM_SECONDS
 
-    async def stream() -> AsyncIterator[str]:
+    async def async_stream() -> AsyncIterator[str]:
         last = await _latest_change()
         yield f"retry: 1000\nevent: hello\ndata: {last}\n\n"
-        deadline = time.monotonic() + settings.SOCIALCARE_LIVE_STREAM_SECONDS
+        deadline = time.monotonic() + lifetime
+        quiet = 0.0
         while time.monotonic() < deadline:
-            await asyncio.sleep(settings.SOCIALCARE_LIVE_POLL_SECONDS)
+            await asyncio.sleep(poll)
             current = await _latest_change()
+            if current != last:
+                last = current
+                quiet = 0.0
+                yield f"event: changed\ndata: {current}\n\n"
+            else:
+                quiet += poll
+                if quiet >= 15:
+                    quiet = 0.0
+                    yield ": keep-alive\n\n"
+
+    def sync_stream() -> Iterator[str]:
+        last = _sync_latest_change()
+        yield f"retry: 1000\nevent: hello\ndata: {last}\n\n"
+        deadline = time.monotonic() + lifetime
+        while time.monotonic() < deadline:
+            time.sleep(poll)
+            current = _sync_latest_change()
             if current != last:
                 last = current
                 yield f"event: changed\ndata: {current}\n\n"
             else:
                 yield ": keep-alive\n\n"
 
-    response = StreamingHttpResponse(stream(), content_type="text/event-stream")
+    under_wsgi = "wsgi.version" in request.META
+    response = StreamingHttpResponse(sync_stream() if under_wsgi else async_stream(),
+                                     content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
