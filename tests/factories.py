@@ -42,7 +42,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"agent{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-12345678")
+    password = factory.django.Password("pw-12345678")
 
 
 class TeamFactory(factory.django.DjangoModelFactory):

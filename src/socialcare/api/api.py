@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema
+from ninja.responses import Status
 from ninja.errors import AuthenticationError, ValidationError
 
 from socialcare.accounts.access import access_ticket, check_can_write
@@ -77,7 +78,7 @@ def reply(request: HttpRequest, ticket_id: int, payload: ReplyIn):  # type: igno
     check_can_write(request.user)
     message = services.reply_create(ticket=ticket, user=request.user, text=payload.text,  # type: ignore[arg-type]
                                     visibility=payload.visibility)
-    return 201, message
+    return Status(201, message)
 
 
 @api.post("/tickets/{ticket_id}/assign", response={200: TicketOut, **ERRORS}, tags=["tickets"])
@@ -103,4 +104,4 @@ def set_status(request: HttpRequest, ticket_id: int, payload: StatusIn):  # type
 def add_note(request: HttpRequest, ticket_id: int, payload: NoteIn):  # type: ignore[no-untyped-def]
     ticket = access_ticket(request.user, ticket_id)
     check_can_write(request.user)
-    return 201, services.note_add(ticket=ticket, user=request.user, text=payload.text)  # type: ignore[arg-type]
+    return Status(201, services.note_add(ticket=ticket, user=request.user, text=payload.text))  # type: ignore[arg-type]
