@@ -5,7 +5,14 @@ from __future__ import annotations
 from socialcare.core.registry import Registry
 
 from .base import ChannelAdapter
+from .bluesky.adapter import BlueskyAdapter
+from .facebook.adapter import FacebookAdapter
+from .instagram.adapter import InstagramAdapter
+from .messenger.adapter import MessengerAdapter
 from .sandbox.adapter import SandboxAdapter
+from .telegram.adapter import TelegramAdapter
+from .threads.adapter import ThreadsAdapter
+from .whatsapp.adapter import WhatsAppAdapter
 
 connector_registry: Registry[ChannelAdapter] = Registry("connectors")
 
@@ -17,6 +24,13 @@ def register(adapter: ChannelAdapter) -> None:
 
 
 register(SandboxAdapter())
+register(FacebookAdapter())
+register(MessengerAdapter())
+register(InstagramAdapter())
+register(ThreadsAdapter())
+register(WhatsAppAdapter())
+register(TelegramAdapter())
+register(BlueskyAdapter())
 
 
 def get_adapter(kind: str) -> ChannelAdapter:
