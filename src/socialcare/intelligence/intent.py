@@ -1,0 +1,97 @@
+"""Intent taxonomy, its value/waste mapping and the small rule layer on top of the intent model.
+
+Value mapping (failure demand after John Seddon: contacts caused by a failure to do something, or
+to do it right, for the customer):
+
+* ``waste``: ``order_status`` ("where is my parcel?") and ``account_access`` ("I cannot log in").
+  Both exist only because tracking or self-service did not work; better self-service removes them.
+* ``value``: ``question``, ``complaint``, ``purchase_intent``, ``praise``, ``feedback``. A complaint
+  is failure demand in the strict sense too, but it carries information the brand needs and must be
+  answered, so reports count it as value; ``docs/intelligence.md`` explains the choice.
+* ``neutral``: ``spam`` and ``other``: no customer demand at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+INTENTS = (
+    "question",
+    "complaint",
+    "praise",
+    "purchase_intent",
+    "order_status",
+    "account_access",
+    "feedback",
+    "spam",
+    "other",
+)
+
+INTENT_VALUE = {
+    "question": "value",
+    "complaint": "value",
+    "praise": "value",
+    "purchase_intent": "value",
+    "feedback": "value",
+    "order_status": "waste",
+    "account_access": "waste",
+    "spam": "neutral",
+    "other": "neutral",
+}
+
+# Bitext's 27 synthetic intents mapped onto ours (documented in docs/models/intent.md).
+BITEXT_TO_INTENT = {
+    "track_order": "order_status",
+    "delivery_period": "order_status",
+    "track_refund": "order_status",
+    "recover_password": "account_access",
+    "registration_problems": "account_access",
+    "switch_account": "account_access",
+    "edit_account": "account_access",
+    "delete_account": "question",
+    "create_account": "question",
+    "place_order": "purchase_intent",
+    "check_payment_methods": "purchase_intent",
+    "delivery_options": "purchase_intent",
+    "complaint": "complaint",
+    "payment_issue": "complaint",
+    "review": "feedback",
+    "cancel_order": "question",
+    "change_order": "question",
+    "change_shipping_address": "question",
+    "set_up_shipping_address": "question",
+    "get_refund": "question",
+    "check_invoices": "question",
+    "get_invoice": "question",
+    "check_cancellation_fee": "question",
+    "check_refund_policy": "question",
+    "contact_customer_service": "question",
+    "contact_human_agent": "question",
+    "newsletter_subscription": "question",
+}
+
+_SPAM = re.compile(
+    r"\b(?:follow\s+(?:me|back|us)|followers?\s+(?:free|gratis)|free\s+followers|click\s+(?:here|the\s+link)"
+    r"|giveaway|gewinnspiel|win\s+an?\s+(?:iphone|ipad|gift)|promo\s*code|bitcoin|crypto|casino|viagra|porn|porno"
+    r"|xxx|onlyfans|make\s+money|earn\s+\$?\d+|work\s+from\s+home|dm\s+for\s+promo|check\s+out\s+my"
+    r"|jetzt\s+kaufen|gratis\s+volgers|geld\s+verdienen)\b",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_HASHTAG = re.compile(r"#\w+")
+
+
+def spam_score(text: str) -> float:
+    """Heuristic spam evidence in [0, 1]: promo phrases, link plus hashtag floods."""
+    score = 0.0
+    if _SPAM.search(text):
+        score += 0.6
+    urls = len(_URL.findall(text))
+    tags = len(_HASHTAG.findall(text))
+    if urls and tags >= 4:
+        score += 0.4
+    if urls >= 2 and tags >= 2:
+        score += 0.2
+    if tags >= 7:
+        score += 0.3
+    return min(score, 1.0)
