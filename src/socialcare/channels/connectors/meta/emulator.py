@@ -75,7 +75,7 @@ class GraphState:
                     value = change.get("value") or {}
                     comment_id = value.get("comment_id") or value.get("id")
                     author = (value.get("from") or {}).get("id")
-                    if comment_id and author:
+                    if comment_id and author and value.get("item") not in ("reaction", "like", "share"):
                         self.commenters[str(comment_id)] = str(author)
                 for item in entry.get("messaging") or []:
                     message = item.get("message") or {}

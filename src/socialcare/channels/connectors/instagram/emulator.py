@@ -1,0 +1,5 @@
+"""The instagram emulator is the shared loopback Graph API emulator (see ``meta/emulator.py``)."""
+
+from ..meta.emulator import GraphEmulator, deliver
+
+__all__ = ["GraphEmulator", "deliver"]
