@@ -8,5 +8,6 @@ urlpatterns = [
     path("hooks/<str:kind>/<int:account_id>", channel_views.webhook, name="webhook"),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("templates/", include("socialcare.message_templates.urls")),
     path("", include("socialcare.web.urls")),
 ]

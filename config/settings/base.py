@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "socialcare.intelligence",
     "socialcare.web",
     "socialcare.api",
+    "socialcare.message_templates",
 ]
 
 MIDDLEWARE = [

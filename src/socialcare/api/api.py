@@ -105,3 +105,6 @@ def add_note(request: HttpRequest, ticket_id: int, payload: NoteIn):  # type: ig
     ticket = access_ticket(request.user, ticket_id)
     check_can_write(request.user)
     return Status(201, services.note_add(ticket=ticket, user=request.user, text=payload.text))  # type: ignore[arg-type]
+
+
+api.add_router("/templates", "socialcare.message_templates.api.router")
