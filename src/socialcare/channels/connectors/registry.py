@@ -8,6 +8,7 @@ from .base import ChannelAdapter
 from .bluesky.adapter import BlueskyAdapter
 from .facebook.adapter import FacebookAdapter
 from .instagram.adapter import InstagramAdapter
+from .mastodon.adapter import MastodonAdapter
 from .messenger.adapter import MessengerAdapter
 from .sandbox.adapter import SandboxAdapter
 from .telegram.adapter import TelegramAdapter
@@ -31,6 +32,7 @@ register(ThreadsAdapter())
 register(WhatsAppAdapter())
 register(TelegramAdapter())
 register(BlueskyAdapter())
+register(MastodonAdapter())
 
 
 def get_adapter(kind: str) -> ChannelAdapter:
