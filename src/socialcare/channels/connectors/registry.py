@@ -14,6 +14,7 @@ from .sandbox.adapter import SandboxAdapter
 from .telegram.adapter import TelegramAdapter
 from .threads.adapter import ThreadsAdapter
 from .whatsapp.adapter import WhatsAppAdapter
+from .x.adapter import XAdapter
 
 connector_registry: Registry[ChannelAdapter] = Registry("connectors")
 
@@ -33,6 +34,7 @@ register(WhatsAppAdapter())
 register(TelegramAdapter())
 register(BlueskyAdapter())
 register(MastodonAdapter())
+register(XAdapter())
 
 
 def get_adapter(kind: str) -> ChannelAdapter:
