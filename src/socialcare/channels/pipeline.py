@@ -17,6 +17,7 @@ from django.utils import timezone
 from socialcare.core import events
 from socialcare.core.registry import Registry
 from socialcare.crm.models import Customer, Identity
+from socialcare.inbox import loop as inbox_loop
 from socialcare.inbox import services as inbox
 from socialcare.inbox.models import OPEN_STATUSES, Direction, Message, Ticket, TicketStatus
 
@@ -164,6 +165,10 @@ def _find_ticket(account: ChannelAccount, event: InboundEvent, customer_id: int 
     """Thread: reply chain, then the platform thread, then orphans waiting for this parent, then the
     customer's open ticket on this channel account. Public threads are shared by many customers, so a
     customer joins another customer's ticket only through private conversations."""
+    if event.visibility == "private" and customer_id:  # moved to private from a paired public account
+        moved = inbox_loop.moved_ticket_for(account=account, customer_id=customer_id)
+        if moved is not None:
+            return moved
     messages = Message.objects.filter(channel_account=account).select_related("ticket")
     not_closed = ~Q(ticket__status=TicketStatus.CLOSED)
     same_customer = Q(ticket__customer_id=customer_id) if customer_id else Q()
@@ -191,6 +196,10 @@ def _find_ticket(account: ChannelAccount, event: InboundEvent, customer_id: int 
 def _apply_message(account: ChannelAccount, raw: RawEvent, event: InboundEvent, outcome: Outcome) -> None:
     if Message.objects.filter(channel_account=account, external_id=event.external_id).exists():
         outcome.duplicates += 1
+        return
+    if event.direction == Direction.OUTBOUND and Message.objects.filter(
+            channel_account_id__in=inbox_loop.paired_account_ids(account), external_id=event.external_id).exists():
+        outcome.duplicates += 1  # our own message, sent from the paired public account's ticket
         return
     if event.direction == Direction.OUTBOUND:
         _apply_outbound_echo(account, raw, event, outcome)
