@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "socialcare.intelligence",
     "socialcare.web",
     "socialcare.api",
+    "socialcare.automation",
+    "socialcare.routing",
+    "socialcare.sla",
     "socialcare.message_templates",
 ]
 
@@ -118,7 +121,7 @@ STATIC_ROOT = VAR_DIR / "static"
 
 # --- security headers ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_REFERRER_POLICY = "same-origin"  # never leak ticket URLs to linked sites; keeps CSRF Origin checks working
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
@@ -164,6 +167,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BEAT_SCHEDULE = {
     "sweep-received-raw-events": {"task": "channels.sweep_raw_events", "schedule": 15.0},
     "retry-due-deliveries": {"task": "channels.retry_due_deliveries", "schedule": 10.0},
+    "sla-check-deadlines": {"task": "sla.check_deadlines", "schedule": 60.0},
+    "automation-idle-tickets": {"task": "automation.idle_tickets", "schedule": 60.0},
+    "routing-presence-and-queue": {"task": "routing.presence_and_queue", "schedule": 30.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
