@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("templates/", include("socialcare.message_templates.urls")),
+    path("loop/", include("socialcare.inbox.loop_urls")),
     path("", include("socialcare.web.urls")),
 ]

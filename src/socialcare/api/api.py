@@ -108,3 +108,4 @@ def add_note(request: HttpRequest, ticket_id: int, payload: NoteIn):  # type: ig
 
 
 api.add_router("/templates", "socialcare.message_templates.api.router")
+api.add_router("/loop", "socialcare.inbox.loop_views.router")
