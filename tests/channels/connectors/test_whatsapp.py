@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -258,4 +259,63 @@ def test_reply_after_24_hours_is_refused_before_sending(client: Client, wa, agen
     assert refused.value.code == "outside_window"
     assert "24 hours" in refused.value.message and "template" in refused.value.message
     assert OutboundDelivery.objects.count() == 0
+    assert server.sent == []
+
+
+# --- channel rules in one place: the composer, the API and automation (reply_create) all refuse -------------
+
+
+def test_private_only_channels_refuse_public_replies() -> None:
+    from socialcare.channels.rules import reply_violations
+
+    rules = get_adapter("whatsapp").rules(account_info(ChannelAccount(kind="whatsapp")))
+    problems = reply_violations(rules, text="Hi", visibility="public", last_customer_message_at=timezone.now(),
+                                now=timezone.now())
+    assert [p.code for p in problems] == ["no_public"]
+    assert "private only" in problems[0].message
+    sandbox = get_adapter("sandbox").rules(account_info(ChannelAccount(kind="sandbox")))
+    assert reply_violations(sandbox, text="Hi", visibility="public", last_customer_message_at=None,
+                            now=timezone.now()) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("text", "visibility", "hours_ago", "code"), [
+    ("x" * 4097, "private", 1, "too_long"),
+    ("Sorry for the wait", "private", 30, "outside_window"),
+    ("Thanks!", "public", 1, "no_public"),
+])
+def test_a_reply_breaking_a_rule_is_refused_everywhere_before_sending(  # type: ignore[no-untyped-def]
+        client: Client, wa, agent, text, visibility, hours_ago, code) -> None:
+    from socialcare.accounts.models import ApiToken
+    from socialcare.core.errors import DomainError
+
+    server, account = wa
+    _deliver(client, account, server.envelope([server.message_value(
+        wamid="wamid.R1", wa_id="4915112345678", user_id="DE.1349120865530274191", name="Maria", text="Hi",
+        at=timezone.now() - timedelta(hours=hours_ago))]))
+    ticket = Ticket.objects.get()
+
+    # automation and every other caller: the service
+    with pytest.raises(DomainError) as service_refusal, committed():
+        services.reply_create(ticket=ticket, user=None, text=text, visibility=visibility, actor="rule:1")
+    assert service_refusal.value.code == code
+
+    # the API
+    ApiToken.objects.create(user=agent.user, name="t", digest=ApiToken.digest_of("tok-rules"), prefix="tok-rule")
+    with committed():
+        api = client.post(f"/api/tickets/{ticket.pk}/reply", {"text": text, "visibility": visibility},
+                          content_type="application/json", HTTP_AUTHORIZATION="Bearer tok-rules")
+    assert api.status_code == 400 and api.json()["code"] == code
+    assert api.json()["detail"] == service_refusal.value.message
+
+    # the composer
+    client.force_login(agent.user)
+    with committed():
+        web = client.post(f"/tickets/{ticket.pk}/reply/", {"text": text, "visibility": visibility},
+                          HTTP_HX_REQUEST="1")
+    assert web.status_code == 422
+    assert service_refusal.value.message in html.unescape(web.content.decode())
+
+    assert OutboundDelivery.objects.count() == 0
+    assert not Message.objects.filter(direction="out").exists()
     assert server.sent == []
