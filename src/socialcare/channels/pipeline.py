@@ -240,6 +240,7 @@ def _apply_message(account: ChannelAccount, raw: RawEvent, event: InboundEvent, 
         return
     inbox.ticket_note_inbound(ticket=ticket, message=message)
     _adopt_orphans(account, ticket, message)
+    _pending_echoes_adopt(account, message, identity.external_user_id)
     outcome.created += 1
     outcome.received.append((ticket.pk, message.pk, found is None))
 
@@ -260,24 +261,89 @@ def _adopt_orphans(account: ChannelAccount, ticket: Ticket, message: Message) ->
         inbox.ticket_set_status(ticket=other, status=TicketStatus.CLOSED, actor="system")
 
 
+# An echo of the brand's own post whose parent (or customer) is not known yet waits in PendingStatus
+# under this status, with the event as JSON, until the message it answers or the customer arrives.
+PENDING_ECHO = "echo"
+
+
+def _find_echo_ticket(account: ChannelAccount, event: InboundEvent) -> Ticket | None:
+    """The ticket of the message an echo answers; else the ticket of the customer it addresses
+    (``data["recipient_id"]``, threaded as that customer's own messages are). An echo that refers to
+    something not known yet returns None and waits, so the result does not depend on delivery order."""
+    if event.in_reply_to:
+        parent = (Message.objects.filter(channel_account=account, external_id=event.in_reply_to)
+                  .exclude(ticket__status=TicketStatus.CLOSED).select_related("ticket").first())
+        if parent:
+            return parent.ticket
+    recipient = str(event.data.get("recipient_id") or "")
+    if recipient:
+        identity = Identity.objects.filter(channel_account=account, external_user_id=recipient).first()
+        if identity is not None:
+            return _find_ticket(account, event, identity.customer_id)
+    if event.in_reply_to or recipient:
+        return None
+    return _find_ticket(account, event, None)
+
+
 def _apply_outbound_echo(account: ChannelAccount, raw: RawEvent, event: InboundEvent, outcome: Outcome) -> None:
-    ticket = _find_ticket(account, event, None)
+    ticket = _find_echo_ticket(account, event)
     if ticket is None:
-        outcome.ignored += 1  # the brand posted something unrelated to any ticket
+        if not (event.in_reply_to or event.data.get("recipient_id")):
+            outcome.ignored += 1  # the brand posted something unrelated to any ticket
+        elif PendingStatus.objects.filter(channel_account=account, external_id=event.external_id,
+                                          status=PENDING_ECHO).exists():
+            outcome.duplicates += 1
+        else:
+            PendingStatus.objects.create(
+                channel_account=account, external_id=event.external_id, status=PENDING_ECHO,
+                occurred_at=event.occurred,
+                data={"event": event.to_json(), "raw_event_id": raw.pk, "in_reply_to": event.in_reply_to,
+                      "recipient_id": str(event.data.get("recipient_id") or "")},
+            )
+            outcome.updated += 1
         return
+    message = _echo_attach(account, raw.pk, event, ticket)
+    if message is None:
+        outcome.duplicates += 1
+        return
+    outcome.created += 1
+    _pending_echoes_adopt(account, message)
+
+
+def _echo_attach(account: ChannelAccount, raw_event_id: int | None, event: InboundEvent,
+                 ticket: Ticket) -> Message | None:
     try:
         with transaction.atomic():
             message = Message.objects.create(
                 ticket=ticket, channel_account=account, direction=Direction.OUTBOUND,
                 visibility=event.visibility, kind=event.kind, external_id=event.external_id,
                 thread_key=event.thread_key, in_reply_to=event.in_reply_to, text=event.text,
-                occurred_at=event.occurred, delivery_status="sent", raw_event=raw,
+                occurred_at=event.occurred, delivery_status="sent", raw_event_id=raw_event_id,
             )
     except IntegrityError:
-        outcome.duplicates += 1
-        return
+        return None
     inbox.ticket_note_outbound_echo(ticket=ticket, message=message)
-    outcome.created += 1
+    return message
+
+
+def _pending_echoes_adopt(account: ChannelAccount, message: Message, customer_external_id: str = "") -> None:
+    """Attach waiting echoes that answer ``message`` or address its author, then their own waiters."""
+    work = [(message, customer_external_id)]
+    while work:
+        placed, customer = work.pop()
+        match = Q(data__in_reply_to=placed.external_id) if placed.external_id else Q(pk__in=[])
+        if customer:
+            match |= Q(data__recipient_id=customer)
+        waiting = PendingStatus.objects.filter(match, channel_account=account, status=PENDING_ECHO)
+        for pending in waiting.order_by("occurred_at", "pk"):
+            event = InboundEvent.from_json(pending.data["event"])
+            ticket = _find_echo_ticket(account, event)
+            if ticket is None:
+                continue
+            pending.delete()
+            attached = _echo_attach(account, pending.data.get("raw_event_id"), event, ticket)
+            if attached is not None:
+                work.append((attached, ""))
 
 
 def _apply_change(account: ChannelAccount, event: InboundEvent, outcome: Outcome) -> None:
@@ -354,6 +420,7 @@ def pending_statuses_apply(message: Message) -> None:
                                                 external_id=message.external_id).order_by("occurred_at"))
     if not pending:
         return
+    # A waiting echo of this very message (X echoed it before our send returned) is now redundant.
     best = max(pending, key=lambda p: STATUS_ORDER.get(p.status, 0))
     if STATUS_ORDER.get(best.status, 0) > STATUS_ORDER.get(message.delivery_status, 0):
         message.delivery_status = best.status
