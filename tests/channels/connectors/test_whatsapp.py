@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -319,3 +320,27 @@ def test_a_reply_breaking_a_rule_is_refused_everywhere_before_sending(  # type: 
     assert OutboundDelivery.objects.count() == 0
     assert not Message.objects.filter(direction="out").exists()
     assert server.sent == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_emulator_delivers_signed_status_lifecycle_over_http(live_server, brand, agent) -> None:  # type: ignore[no-untyped-def]
+    """The emulator as the demo uses it: real HTTP webhooks, signed with the app secret."""
+    with WhatsAppEmulator(phone_number_id=PHONE_NUMBER_ID, app_secret=APP_SECRET) as server:
+        account = ChannelAccountFactory(brand=brand, kind="whatsapp", api_base_url=server.url, **ACCOUNT)
+        hook = f"{live_server.url}/hooks/whatsapp/{account.pk}"
+        doc = server.envelope([server.message_value(wamid="wamid.LIVE1", wa_id="4915112345678", name="Maria",
+                                                    text="Hallo")])
+        assert server.deliver(hook, doc).status_code == 200
+        ticket = Ticket.objects.get()
+        assert Identity.objects.get().external_user_id == "4915112345678"  # no BSUID in this webhook
+        with committed():
+            reply = services.reply_create(ticket=ticket, user=agent.user, text="Hallo Maria!")
+        reply.refresh_from_db()
+        assert server.sent[0]["body"]["to"] == "4915112345678"
+        answers = server.deliver_statuses(hook, reply.external_id)
+        assert [a.status_code for a in answers] == [200, 200, 200]
+        reply.refresh_from_db()
+        assert reply.delivery_status == "read"
+        tampered = httpx.post(hook, content=b'{"object": "whatsapp_business_account", "entry": []}',
+                              headers={"X-Hub-Signature-256": server.sign(b"{}")})
+        assert tampered.status_code == 401
