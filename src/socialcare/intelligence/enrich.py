@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .adaptation import BrandNoiseAdapter
-from .features import N_CHAR, _word_bucket, meta_token, normalise, word_tokens
+from .features import N_CHAR, meta_token, normalise, word_columns
 from .heads import HeadBundle
 from .intent import INTENT_VALUE, spam_score
 from .language import DEFAULT_LANGUAGES, UNKNOWN, LanguageIdentifier, get_language_identifier
@@ -96,8 +96,8 @@ class Enricher:
         order = np.argsort(-np.abs(contrib))[:k]
         wanted = {int(cols[i]): float(contrib[i]) for i in order if contrib[i] != 0}
         names: dict[int, str] = {}
-        for tok in word_tokens(normalised):
-            b = _word_bucket(tok)
+        toks, buckets = word_columns(normalised)
+        for tok, b in zip(toks, buckets, strict=True):
             if b in wanted and b not in names:
                 names[b] = tok
         return [[names[c], round(v, 4)] for c, v in sorted(wanted.items(), key=lambda kv: -abs(kv[1]))

@@ -13,8 +13,6 @@ to do it right, for the customer):
 
 from __future__ import annotations
 
-import re
-
 INTENTS = (
     "question",
     "complaint",
@@ -70,24 +68,23 @@ BITEXT_TO_INTENT = {
     "newsletter_subscription": "question",
 }
 
-_SPAM = re.compile(
-    r"\b(?:follow\s+(?:me|back|us)|followers?\s+(?:free|gratis)|free\s+followers|click\s+(?:here|the\s+link)"
-    r"|giveaway|gewinnspiel|win\s+an?\s+(?:iphone|ipad|gift)|promo\s*code|bitcoin|crypto|casino|viagra|porn|porno"
-    r"|xxx|onlyfans|make\s+money|earn\s+\$?\d+|work\s+from\s+home|dm\s+for\s+promo|check\s+out\s+my"
-    r"|jetzt\s+kaufen|gratis\s+volgers|geld\s+verdienen)\b",
-    re.IGNORECASE,
+# Lower-case phrases that mark promotional spam; plain substring tests are much faster than a
+# case-insensitive regex alternation and this runs on every message.
+SPAM_PHRASES = (
+    "follow me", "follow back", "follow us and", "free followers", "followers free", "click here",
+    "click the link", "link in bio", "giveaway", "gewinnspiel", "win a free", "win an iphone", "win free",
+    "promo code", "promocode", "bitcoin", "crypto", "casino", "viagra", "porn", "xxx", "onlyfans",
+    "make money", "earn money", "work from home", "check out my", "dm for promo", "jetzt kaufen",
+    "gratis volgers", "geld verdienen", "snel geld", "klik op de link",
 )
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
-_HASHTAG = re.compile(r"#\w+")
 
 
 def spam_score(text: str) -> float:
     """Heuristic spam evidence in [0, 1]: promo phrases, link plus hashtag floods."""
-    score = 0.0
-    if _SPAM.search(text):
-        score += 0.6
-    urls = len(_URL.findall(text))
-    tags = len(_HASHTAG.findall(text))
+    low = text.lower()
+    score = 0.6 if any(p in low for p in SPAM_PHRASES) else 0.0
+    urls = low.count("http")
+    tags = low.count("#")
     if urls and tags >= 4:
         score += 0.4
     if urls >= 2 and tags >= 2:

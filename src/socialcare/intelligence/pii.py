@@ -30,7 +30,9 @@ PII_TYPES = ("phone", "iban", "card", "email", "address", "customer_number")
 PHONE_REGIONS = ("DE", "GB", "NL", "US")
 _PRIORITY = {"email": 0, "iban": 1, "card": 2, "customer_number": 3, "phone": 4, "address": 5}
 
-_DIGIT = re.compile(r"\d")
+_DIGITS = "0123456789"
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL_HINT = re.compile(r"@[\w-]+\.[A-Za-z]")
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,24}\b")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b")
 _CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
@@ -43,21 +45,55 @@ _STREET_DE = (
 )
 _STREET_NL = r"[A-Z][a-z'-]*(?:straat|weg|laan|plein|gracht|kade|singel|dijk|steeg|markt|hof|pad)"
 _HOUSE = r"\s\d{1,4}\s?[a-zA-Z]?(?:[-/]\d{1,4})?\b"
-_ADDRESS = re.compile(
-    "|".join(
-        [
-            rf"\b(?:{_STREET_DE}){_HOUSE}(?:,?\s\d{{5}}\s[A-ZÄÖÜ][\wäöüß-]+)?",
-            rf"\b{_STREET_NL}{_HOUSE}(?:,?\s\d{{4}}\s?[A-Z]{{2}}(?:\s[A-Z][a-z]+)?)?",
-            r"\b\d{1,5}[A-Za-z]?\s(?:[A-Z][a-z]+\s){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|"
-            r"Boulevard|Blvd|Close|Way|Court|Ct|Place|Pl|Terrace|Crescent|Gardens|Square|Hill)\b\.?",
-            r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b",  # UK postcode
-            r"\b\d{4}\s?(?!AM\b|PM\b)[A-Z]{2}\s[A-Z][a-z]+",  # Dutch postcode + town
-            r"(?<![\d.,])\b\d{5}\s(?:[A-ZÄÖÜ][a-zäöüß]+(?:[\s-][A-ZÄÖÜ][a-zäöüß]+)?)(?=\W|$)",  # German postcode + town
-            r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
-            r"V[AT]|W[AIVY]),?\s\d{5}(?:-\d{4})?\b",  # US state + ZIP
-        ]
-    )
-)
+_DE_SUFFIXES = ("straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "ring", "damm", "ufer", "chaussee",
+                "steig", "pfad")
+_NL_SUFFIXES = ("straat", "weg", "laan", "plein", "gracht", "kade", "singel", "dijk", "steeg", "markt", "hof", "pad")
+_FIVE_DIGITS = re.compile(r"\d{5}")
+# (guard on the lower-cased text, pattern): a pattern runs only when its cheap guard passes.
+_ADDRESS_RULES: list[tuple[tuple[str, ...] | re.Pattern[str] | None, re.Pattern[str]]] = [
+    (_DE_SUFFIXES, re.compile(rf"\b(?:{_STREET_DE}){_HOUSE}(?:,?\s\d{{5}}\s[A-ZÄÖÜ][\wäöüß-]+)?")),
+    (_NL_SUFFIXES, re.compile(rf"\b{_STREET_NL}{_HOUSE}(?:,?\s\d{{4}}\s?[A-Z]{{2}}(?:\s[A-Z][a-z]+)?)?")),
+    (None, re.compile(
+        r"\b\d{1,5}[A-Za-z]?\s(?:[A-Z][a-z]+\s){1,3}(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|"
+        r"Boulevard|Blvd|Close|Way|Court|Ct|Place|Pl|Terrace|Crescent|Gardens|Square|Hill)\b\.?")),
+    (None, re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b")),  # UK postcode
+    (None, re.compile(r"\b\d{4}\s?(?!AM\b|PM\b)[A-Z]{2}\s[A-Z][a-z]+")),  # Dutch postcode + town
+    (_FIVE_DIGITS, re.compile(
+        r"(?<![\d.,])\b\d{5}\s(?:[A-ZÄÖÜ][a-zäöüß]+(?:[\s-][A-ZÄÖÜ][a-zäöüß]+)?)(?=\W|$)")),  # DE postcode + town
+    (_FIVE_DIGITS, re.compile(
+        r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|"
+        r"V[AT]|W[AIVY]),?\s\d{5}(?:-\d{4})?\b")),  # US state + ZIP
+]
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def _address_matches(text: str) -> list[tuple[int, int, str]]:
+    """Address spans. Every address pattern contains a number, so the patterns only run on windows
+    around digit runs (50 characters before, 40 after, widened to whole words)."""
+    windows: list[list[int]] = []
+    for m in _DIGIT_RUN.finditer(text):
+        lo = text.rfind(" ", 0, max(0, m.start() - 50)) + 1
+        hi = text.find(" ", min(len(text), m.end() + 40))
+        hi = len(text) if hi < 0 else hi
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], hi)
+        else:
+            windows.append([lo, hi])
+    out: dict[tuple[int, int], str] = {}
+    for lo, hi in windows:
+        window = text[lo:hi]
+        low = window.lower()
+        for guard, pattern in _ADDRESS_RULES:
+            if guard is None or (isinstance(guard, tuple) and any(g in low for g in guard)) or (
+                isinstance(guard, re.Pattern) and guard.search(window)
+            ):
+                for m in pattern.finditer(window):
+                    out[(lo + m.start(), lo + m.end())] = m.group()
+    return [(a, b, g) for (a, b), g in sorted(out.items())]
+
+
 _CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[068]|6(?:011|5|4[4-9]|2)|35)")
 
 # A German "postcode + town" hit such as "12345 Stück" or "10000 Euro" is not an address.
@@ -112,29 +148,34 @@ def detect_pii(text: str, pii_patterns: Mapping[str, str] | None = None) -> list
     matches are reported as ``customer_number`` with the name under ``"pattern"``.
     """
     found: list[tuple[int, int, str, str | None]] = []
-    if "@" in text:
+    for name, pattern in (pii_patterns or {}).items():
+        for m in _compile(pattern).finditer(text):
+            if m.end() > m.start():
+                found.append((m.start(), m.end(), "customer_number", name))
+    if "http" in text or "www." in text:
+        # Links carry no personal data we flag; blank them (same length, offsets stay valid).
+        text = _URL.sub(lambda m: " " * len(m.group()), text)
+    if "@" in text and _EMAIL_HINT.search(text):
         found.extend((m.start(), m.end(), "email", None) for m in _EMAIL.finditer(text))
-    has_digit = _DIGIT.search(text) is not None
-    if has_digit:
-        for m in _IBAN.finditer(text):
-            if std_iban.is_valid(m.group()):
-                found.append((m.start(), m.end(), "iban", None))
-        for m in _CARD.finditer(text):
-            if _valid_card(m.group()):
-                found.append((m.start(), m.end(), "card", None))
-        for name, pattern in (pii_patterns or {}).items():
-            for m in _compile(pattern).finditer(text):
-                if m.end() > m.start():
-                    found.append((m.start(), m.end(), "customer_number", name))
-        for m in _PHONE.finditer(text):
-            cand = m.group().rstrip(" -/(")
-            if _valid_phone(cand):
-                found.append((m.start(), m.start() + len(cand), "phone", None))
-        for m in _ADDRESS.finditer(text):
-            tail = m.group().rsplit(" ", 1)[-1].lower()
-            if tail in _NOT_TOWNS:
+    digits = sum(map(text.count, _DIGITS))
+    if digits:
+        if digits >= 8:
+            for m in _IBAN.finditer(text):
+                if std_iban.is_valid(m.group()):
+                    found.append((m.start(), m.end(), "iban", None))
+        if digits >= 13:
+            for m in _CARD.finditer(text):
+                if _valid_card(m.group()):
+                    found.append((m.start(), m.end(), "card", None))
+        if digits >= 7:
+            for m in _PHONE.finditer(text):
+                cand = m.group().rstrip(" -/(")
+                if _valid_phone(cand):
+                    found.append((m.start(), m.start() + len(cand), "phone", None))
+        for start, end, match in _address_matches(text):
+            if match.rsplit(" ", 1)[-1].lower() in _NOT_TOWNS:
                 continue
-            found.append((m.start(), m.end(), "address", None))
+            found.append((start, end, "address", None))
     found.sort(key=lambda f: (_PRIORITY[f[2]], f[0]))
     kept: list[tuple[int, int, str, str | None]] = []
     for f in found:
