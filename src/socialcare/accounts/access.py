@@ -71,3 +71,23 @@ def check_can_write(user: Any) -> None:
         return
     if profile is None or profile.role == Role.READONLY:
         raise PermissionDenied("read-only users cannot change tickets")
+
+
+def can_manage(user: Any) -> bool:
+    """Admins and supervisors manage rules, teams, routing, calendars and SLA policies."""
+    return sees_all_brands(user)
+
+
+def check_can_manage(user: Any) -> None:
+    if not can_manage(user):
+        raise PermissionDenied("only admins and supervisors can change this")
+
+
+def access_brand_id(user: Any, brand_id: int) -> int:
+    """The brand id if the user may see that brand, else NotFound (existence is not revealed)."""
+    from socialcare.core.models import Brand
+
+    brand_ids = visible_brand_ids(user)
+    if (brand_ids is not None and brand_id not in brand_ids) or not Brand.objects.filter(pk=brand_id).exists():
+        raise NotFound("brand not found")
+    return brand_id

@@ -109,3 +109,6 @@ def add_note(request: HttpRequest, ticket_id: int, payload: NoteIn):  # type: ig
 
 api.add_router("/templates", "socialcare.message_templates.api.router")
 api.add_router("/loop", "socialcare.inbox.loop_views.router")
+api.add_router("/rules", "socialcare.automation.api.router")
+api.add_router("/routing", "socialcare.routing.api.router")
+api.add_router("/sla", "socialcare.sla.api.router")
