@@ -6,6 +6,7 @@ from socialcare.channels import views as channel_views
 
 urlpatterns = [
     path("hooks/<str:kind>/<int:account_id>", channel_views.webhook, name="webhook"),
+    path("streams/", include("socialcare.listening.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("templates/", include("socialcare.message_templates.urls")),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "socialcare.intelligence",
     "socialcare.web",
     "socialcare.api",
+    "socialcare.listening",
     "socialcare.automation",
     "socialcare.routing",
     "socialcare.sla",
