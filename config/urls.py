@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("templates/", include("socialcare.message_templates.urls")),
     path("loop/", include("socialcare.inbox.loop_urls")),
+    path("rules/", include("socialcare.automation.urls")),
     path("", include("socialcare.web.urls")),
 ]
