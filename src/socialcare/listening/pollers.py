@@ -33,6 +33,8 @@ INSTANCE_REFRESH = timedelta(hours=24)
 def _guard(account: ChannelAccount, source: str, work: Callable[[], int]) -> int:
     try:
         return work()
+    except services.CursorMoved:
+        logger.info("listening.cursor_moved", extra={"account_id": account.pk, "source": source})
     except SendError as exc:
         text = str(exc)
         services.health_error(account, source, text, auth_failed="(401)" in text or "(403)" in text)
@@ -56,19 +58,21 @@ def poll_account(account: ChannelAccount) -> int:
 def _bluesky_account(account: ChannelAccount) -> int:
     info = account_info(account)
     key = f"account:{account.pk}:notifications"
-    result = bsky.poll_notifications(info, services.cursor_get(key))
+    start = services.cursor_get(key)
+    result = bsky.poll_notifications(info, start)
     payloads = [result.payload("notifications")] if result.items else []
     stored = services.raw_events_store(account=account, payloads=payloads, source="poll:notifications",
-                                       cursor_key=key, cursor=result.cursor)
+                                       cursor_key=key, cursor=result.cursor, expected=start)
     services.health_ok(account, remaining=result.rate_limit_remaining, reset_at=result.rate_limit_reset_at)
     if result.truncated:
         services.health_error(account, "notifications", "backlog larger than the page limit; older items skipped")
     if account.settings.get("poll_direct_messages", True):
         chat_key = f"account:{account.pk}:chat"
-        chat = bsky.poll_chat(info, services.cursor_get(chat_key))
+        chat_start = services.cursor_get(chat_key)
+        chat = bsky.poll_chat(info, chat_start)
         stored += services.raw_events_store(
             account=account, payloads=[chat.payload("logs")] if chat.items else [], source="poll:chat",
-            cursor_key=chat_key, cursor=chat.cursor)
+            cursor_key=chat_key, cursor=chat.cursor, expected=chat_start)
     return len(stored)
 
 
@@ -82,9 +86,10 @@ def _mastodon_account(account: ChannelAccount) -> int:
         ChannelAccount.objects.filter(pk=account.pk).update(settings=settings)
         account.settings = settings
     key = f"account:{account.pk}:notifications"
-    result = masto.poll_notifications(info, services.cursor_get(key))
+    start = services.cursor_get(key)
+    result = masto.poll_notifications(info, start)
     stored = services.raw_events_store(account=account, payloads=result.pages, source="poll:notifications",
-                                       cursor_key=key, cursor=result.cursor)
+                                       cursor_key=key, cursor=result.cursor, expected=start)
     services.health_ok(account, remaining=result.rate_limit_remaining, reset_at=result.rate_limit_reset_at)
     if result.truncated:
         services.health_error(account, "notifications", "backlog larger than the page limit; polling continues")
@@ -119,7 +124,8 @@ def _bluesky_queries(stream: Stream) -> list[str]:
 def _bluesky_stream(stream: Stream) -> int:
     info = account_info(stream.channel_account)
     key = f"stream:{stream.pk}:search"
-    cursors: dict[str, Any] = services.cursor_get(key)
+    start = services.cursor_get(key)
+    cursors: dict[str, Any] = dict(start)
     lang = stream.languages[0] if len(stream.languages) == 1 else ""
     read: dict[str, dict[str, Any]] = {}
     last: Any = None
@@ -140,7 +146,8 @@ def _bluesky_stream(stream: Stream) -> int:
         hits.append(services.Hit(external_id=uri, payload=json.dumps({"posts": [post]}).encode(), text=text,
                                  author_handle=handle, url=post_url(uri, handle),
                                  occurred_at=bsky.parse_time(post.get("indexedAt"))))
-    created = services.hits_record(stream, hits, posts_read=len(read), cursor_key=key, cursor=cursors)
+    created = services.hits_record(stream, hits, posts_read=len(read), cursor_key=key, cursor=cursors,
+                                   expected=start)
     if last is not None:
         services.health_ok(stream.channel_account, remaining=last.rate_limit_remaining,
                            reset_at=last.rate_limit_reset_at)
@@ -150,7 +157,8 @@ def _bluesky_stream(stream: Stream) -> int:
 def _mastodon_stream(stream: Stream) -> int:
     info = account_info(stream.channel_account)
     key = f"stream:{stream.pk}:timelines"
-    cursors: dict[str, Any] = services.cursor_get(key)
+    start = services.cursor_get(key)
+    cursors: dict[str, Any] = dict(start)
     read: dict[str, dict[str, Any]] = {}
     last: Any = None
     sources: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
@@ -177,7 +185,8 @@ def _mastodon_stream(stream: Stream) -> int:
                                  author_handle=handle, url=str(status.get("url") or ""),
                                  occurred_at=timezone.datetime.fromisoformat(
                                      str(status["created_at"]).replace("Z", "+00:00"))))
-    created = services.hits_record(stream, hits, posts_read=len(read), cursor_key=key, cursor=cursors)
+    created = services.hits_record(stream, hits, posts_read=len(read), cursor_key=key, cursor=cursors,
+                                   expected=start)
     if last is not None:
         services.health_ok(stream.channel_account, remaining=last.rate_limit_remaining,
                            reset_at=last.rate_limit_reset_at)

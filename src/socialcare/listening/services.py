@@ -63,14 +63,31 @@ def cursor_set(key: str, value: dict[str, Any]) -> None:
     Cursor.objects.update_or_create(key=key, defaults={"value": value})
 
 
+class CursorMoved(Exception):
+    """Another runner stored the same page first; this one's reads are dropped (they are duplicates)."""
+
+
+def _cursor_claim(key: str, expected: dict[str, Any] | None) -> None:
+    """Inside the storing transaction: fail if the cursor is no longer where this runner read from."""
+    if expected is None:
+        return
+    row = Cursor.objects.select_for_update().filter(key=key).first()
+    if dict(row.value if row else {}) != dict(expected):
+        raise CursorMoved(key)
+
+
 # --- raw events from polling ---------------------------------------------------------------------------
 
 
 def raw_events_store(*, account: ChannelAccount, payloads: list[bytes], source: str,
-                     cursor_key: str = "", cursor: dict[str, Any] | None = None) -> list[int]:
-    """Store polled payloads as raw events and move the cursor, atomically; process after commit."""
+                     cursor_key: str = "", cursor: dict[str, Any] | None = None,
+                     expected: dict[str, Any] | None = None) -> list[int]:
+    """Store polled payloads as raw events and move the cursor, atomically; process after commit.
+    With ``expected`` (the cursor the poll started from) nothing is stored if another runner moved it."""
     ids = []
     with transaction.atomic():
+        if cursor_key:
+            _cursor_claim(cursor_key, expected)
         now = timezone.now()
         for payload in payloads:
             raw = RawEvent.objects.create(channel_account=account, payload=payload, received_at=now,
@@ -142,7 +159,8 @@ def streams_resume_new_month() -> list[int]:
 
 
 def hits_record(stream: Stream, hits: list[Hit], *, posts_read: int | None = None,
-                cursor_key: str = "", cursor: dict[str, Any] | None = None) -> list[StreamHit]:
+                cursor_key: str = "", cursor: dict[str, Any] | None = None,
+                expected: dict[str, Any] | None = None) -> list[StreamHit]:
     """Record what a stream read, atomically with its cursor.
 
     Posts already recorded for this stream are skipped (and not counted again). ``posts_read`` is what
@@ -150,6 +168,8 @@ def hits_record(stream: Stream, hits: list[Hit], *, posts_read: int | None = Non
     goes through the ingestion pipeline right away; in review mode it waits in the stream view."""
     created: list[StreamHit] = []
     with transaction.atomic():
+        if cursor_key:
+            _cursor_claim(cursor_key, expected)
         seen = set(StreamHit.objects.filter(stream=stream, external_id__in=[h.external_id for h in hits])
                    .values_list("external_id", flat=True))
         for hit in hits:

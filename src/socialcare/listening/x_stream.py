@@ -227,6 +227,9 @@ class XStreamRunner:
                         handled += 1
             except httpx.ReadTimeout as exc:
                 raise StreamSilent(f"no data or heartbeat for {self.heartbeat_timeout:g} s") from exc
+            except httpx.StreamError:
+                if not self.stop_event.is_set():  # closed by stop(): a normal end
+                    raise
             finally:
                 self.response = None
         return handled
@@ -260,7 +263,7 @@ class XStreamRunner:
                 attempt = 0 if handled else attempt + 1
                 if not self.stop_event.is_set():
                     logger.info("x_stream.ended", extra={"account_id": self.account_id})
-            except (httpx.TransportError, SendError, StreamSilent, json.JSONDecodeError) as exc:
+            except (httpx.TransportError, httpx.StreamError, SendError, StreamSilent, json.JSONDecodeError) as exc:
                 error = exc
                 attempt += 1
                 if not self.stop_event.is_set():
