@@ -17,12 +17,8 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="channels.process_raw_event", acks_late=True)
 def process_raw_event(raw_event_id: int) -> str:
-    try:
-        return pipeline.raw_event_process(raw_event_id)
-    except Exception as exc:  # any bug must leave a failed, replayable raw event with its reason
-        logger.exception("ingest.crashed", extra={"raw_event_id": raw_event_id})
-        pipeline.raw_event_fail(raw_event_id, f"{exc.__class__.__name__}: {exc}")
-        return RawEventStatus.FAILED
+    """Process this raw event and a batch of others waiting (see pipeline.raw_events_process_batch)."""
+    return pipeline.raw_event_process(raw_event_id)
 
 
 @shared_task(name="channels.sweep_raw_events")
@@ -36,7 +32,8 @@ def sweep_raw_events(older_than_seconds: float | None = None, limit: int = 5000)
         .values_list("pk", flat=True)[:limit]
     )
     for raw_event_id in ids:
-        process_raw_event(raw_event_id)
+        if RawEvent.objects.filter(pk=raw_event_id, status=RawEventStatus.RECEIVED).exists():
+            pipeline.raw_events_process_batch(raw_event_id)
     if ids:
         logger.info("ingest.swept", extra={"count": len(ids)})
     return len(ids)

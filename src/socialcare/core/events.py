@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import shared_task
+from django.db import transaction
 
 from .tasks import enqueue_on_commit
 
@@ -57,8 +58,33 @@ def publish(event: str, payload: dict[str, Any]) -> None:
     enqueue_on_commit(dispatch_event, event, payload)
 
 
+def publish_many(items: list[tuple[str, dict[str, Any]]]) -> None:
+    """Dispatch several events after commit in ONE task (the pipeline publishes a batch at a time)."""
+    for _event, payload in items:
+        payload.setdefault("actor", "system")
+    enqueue_on_commit(dispatch_events, [[event, payload] for event, payload in items])
+
+
+def _run(event: str, payload: dict[str, Any]) -> int:
+    ran = 0
+    for subscriber in subscribers(event):
+        try:
+            with transaction.atomic():  # a savepoint per subscriber: one failing reaction spoils nothing else
+                subscriber.handler(payload)
+            ran += 1
+        except Exception:  # logged with the event and the subscriber; the others still run
+            logger.exception("events.subscriber_failed", extra={"event": event, "subscriber": subscriber.name,
+                                                                "payload": payload})
+    return ran
+
+
 @shared_task(name="core.dispatch_event", acks_late=True)
 def dispatch_event(event: str, payload: dict[str, Any]) -> int:
-    for subscriber in subscribers(event):
-        subscriber.handler(payload)
-    return len(subscribers(event))
+    with transaction.atomic():
+        return _run(event, payload)
+
+
+@shared_task(name="core.dispatch_events", acks_late=True)
+def dispatch_events(items: list[list[Any]]) -> int:
+    with transaction.atomic():
+        return sum(_run(str(event), dict(payload)) for event, payload in items)
