@@ -12,6 +12,7 @@ from ninja import Router, Schema
 from socialcare.accounts.access import (
     access_brand_id,
     check_can_manage,
+    check_can_write,
     profile_of,
     visible_brand_ids,
 )
@@ -199,6 +200,7 @@ def set_my_presence(request: HttpRequest, payload: PresenceIn) -> Any:
     profile = profile_of(request.user)
     if profile is None:
         raise NotFound("you have no agent profile")
+    check_can_write(request.user)
     return services.presence_set(agent=profile, presence=payload.presence, actor=f"user:{request.user.pk}")
 
 
