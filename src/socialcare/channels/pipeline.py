@@ -314,7 +314,8 @@ PENDING_ECHO = "echo"
 def _find_echo_ticket(account: ChannelAccount, event: InboundEvent) -> Ticket | None:
     """The ticket of the message an echo answers; else the ticket of the customer it addresses
     (``data["recipient_id"]``, threaded as that customer's own messages are). An echo that refers to
-    something not known yet returns None and waits, so the result does not depend on delivery order."""
+    something not known yet returns None and waits, so the result does not depend on delivery order.
+    Only private echoes that refer to nothing fall back to the conversation (thread) lookup."""
     if event.in_reply_to:
         parent = (Message.objects.filter(channel_account=account, external_id=event.in_reply_to)
                   .exclude(ticket__status=TicketStatus.CLOSED).select_related("ticket").first())
@@ -325,8 +326,8 @@ def _find_echo_ticket(account: ChannelAccount, event: InboundEvent) -> Ticket | 
         identity = Identity.objects.filter(channel_account=account, external_user_id=recipient).first()
         if identity is not None:
             return _find_ticket(account, event, identity.customer_id)
-    if event.in_reply_to or recipient:
-        return None
+    if event.in_reply_to or recipient or event.visibility == "public":
+        return None  # a public post that answers and addresses no one is a broadcast, not a reply
     return _find_ticket(account, event, None)
 
 
