@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("templates/", include("socialcare.message_templates.urls")),
     path("loop/", include("socialcare.inbox.loop_urls")),
+    path("filtered/", include("socialcare.intelligence.urls")),
     path("rules/", include("socialcare.automation.urls")),
     path("", include("socialcare.web.urls")),
 ]

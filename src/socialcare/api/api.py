@@ -46,6 +46,10 @@ class TicketQuery(Schema):
     brand: str = ""
     assignee: str = ""
     q: str = ""
+    language: str = ""
+    sentiment: str = ""
+    intent: str = ""
+    has_pii: str = ""
     limit: int = 50
     offset: int = 0
 
@@ -113,3 +117,4 @@ api.add_router("/rules", "socialcare.automation.api.router")
 api.add_router("/routing", "socialcare.routing.api.router")
 api.add_router("/sla", "socialcare.sla.api.router")
 api.add_router("/streams", "socialcare.listening.api.router")
+api.add_router("/intelligence", "socialcare.intelligence.api.router")

@@ -20,6 +20,12 @@ class TicketFilters:
     brand: str = ""  # brand id
     assignee: str = ""  # "mine", "unassigned", or a user id
     q: str = ""
+    filtered: str = ""  # "" hides tickets the noise filter set aside, "only" shows just those, "all" both
+    # enrichment of the ticket's inbound messages (one message must match all that are given)
+    language: str = ""  # ISO 639-1 code
+    sentiment: str = ""  # negative / neutral / positive
+    intent: str = ""  # an intent label, or its value class ("value", "waste")
+    has_pii: str = ""  # "yes" / "no"
 
     @classmethod
     def from_mapping(cls, data: Any) -> TicketFilters:
@@ -47,7 +53,31 @@ def ticket_list(*, user: Any, filters: TicketFilters) -> QuerySet[Ticket]:
     if filters.q:
         matching = Message.objects.filter(text__icontains=filters.q).values("ticket_id")
         qs = qs.filter(Q(pk__in=matching) | Q(subject__icontains=filters.q))
+    if filters.filtered == "only":
+        qs = qs.filter(is_filtered=True)
+    elif filters.filtered != "all":
+        qs = qs.filter(is_filtered=False)
+    qs = _filter_by_enrichment(qs, filters)
     return qs.order_by("-updated_at", "-id")
+
+
+def _filter_by_enrichment(qs: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
+    """JSON key lookups that Django translates for SQLite (JSON1) and PostgreSQL (jsonb) alike."""
+    wanted = Q()
+    if filters.language:
+        wanted &= Q(enrichment__language__code=filters.language.lower())
+    if filters.sentiment:
+        wanted &= Q(enrichment__sentiment__label=filters.sentiment)
+    if filters.intent:
+        wanted &= Q(enrichment__intent__label=filters.intent) | Q(enrichment__intent__value=filters.intent)
+    with_pii = Q(enrichment__has_key="pii") & ~Q(enrichment__pii=[])
+    if filters.has_pii == "yes":
+        wanted &= with_pii
+    if wanted:
+        qs = qs.filter(pk__in=Message.objects.filter(wanted, direction="in").values("ticket_id"))
+    if filters.has_pii == "no":
+        qs = qs.exclude(pk__in=Message.objects.filter(with_pii, direction="in").values("ticket_id"))
+    return qs
 
 
 def ticket_thread(*, ticket: Ticket) -> list[dict[str, Any]]:
