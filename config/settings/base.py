@@ -176,6 +176,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # How long a raw event may stay "received" before the sweeper hands it to a worker again.
 SOCIALCARE_RAW_EVENT_SWEEP_AFTER_SECONDS = int(os.environ.get("SOCIALCARE_RAW_EVENT_SWEEP_AFTER_SECONDS", "10"))
+# Raw events processed per transaction by a worker (0: 10 on SQLite, 50 on PostgreSQL).
+SOCIALCARE_INGEST_BATCH = int(os.environ.get("SOCIALCARE_INGEST_BATCH", "0"))
 # Live updates: how often the SSE view checks the change counter, and how long one stream lives.
 SOCIALCARE_LIVE_POLL_SECONDS = float(os.environ.get("SOCIALCARE_LIVE_POLL_SECONDS", "0.5"))
 SOCIALCARE_LIVE_STREAM_SECONDS = float(os.environ.get("SOCIALCARE_LIVE_STREAM_SECONDS", "55"))
