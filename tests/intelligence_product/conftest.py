@@ -4,6 +4,7 @@ import pytest
 
 from socialcare.accounts.services import api_token_create
 from socialcare.inbox.models import Ticket
+from socialcare.intelligence.models import BrandFilterSettings
 from tests.channels.sandbox_helpers import deliver, post_event
 from tests.factories import AgentFactory, BrandFactory, ChannelAccountFactory, TeamFactory
 from tests.helpers import committed
@@ -24,6 +25,12 @@ def api(client, method, path, token, **kwargs):
 def mention(client, account, id, text, author="u1"):
     deliver(client, account, [post_event(id, text, author=author)])
     return Ticket.objects.filter(messages__external_id=id).get()
+
+
+@pytest.fixture
+def filter_on(brand):
+    """The brand's noise filter switched on with the default threshold."""
+    return BrandFilterSettings.objects.create(brand=brand, enabled=True)
 
 
 @pytest.fixture
