@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-check-deadlines": {"task": "sla.check_deadlines", "schedule": 60.0},
     "automation-idle-tickets": {"task": "automation.idle_tickets", "schedule": 60.0},
     "routing-presence-and-queue": {"task": "routing.presence_and_queue", "schedule": 30.0},
+    "listening-poll": {"task": "listening.poll", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
