@@ -26,22 +26,39 @@ def chromium_path() -> str | None:
     return shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+_shared: dict[str, Any] = {}
+
+
+def shared_browser() -> Any:
+    """One Playwright and one Chromium per test process, however many modules ask for it (Playwright's
+    sync API cannot be started twice in one thread)."""
     path = chromium_path()
     if path is None:
         if os.environ.get("CI") == "true":
             pytest.fail("chromium is required for browser tests under CI (apt-get install chromium)")
         pytest.skip("chromium is not installed (apt-get install chromium) - browser tests skipped")
-    from playwright.sync_api import sync_playwright
+    if "browser" not in _shared:
+        from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
-    # itself are still synchronous and safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+        # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
+        # itself are still synchronous and safe here.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        manager = sync_playwright()
+        playwright = manager.start()
+        _shared["manager"] = manager
+        _shared["browser"] = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+    return _shared["browser"]
+
+
+def close_shared_browser() -> None:
+    if "browser" in _shared:
+        _shared.pop("browser").close()
+        _shared.pop("manager").__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    yield shared_browser()
 
 
 @pytest.fixture

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 import pytest
 
 from socialcare.channels.connectors.sandbox.server import SandboxServer
+from tests.browser_support import close_shared_browser
 from tests.factories import AgentFactory, BrandFactory, ChannelAccountFactory, TeamFactory
+
+pytest_plugins = ["tests.browser_support"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    close_shared_browser()
 
 
 @pytest.fixture(autouse=True)

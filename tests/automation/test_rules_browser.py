@@ -4,8 +4,6 @@ the ticket shows the rule's effect and its explanation ("why did this happen?").
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,40 +12,13 @@ import pytest
 from socialcare.channels.connectors.sandbox.adapter import sign
 from socialcare.channels.connectors.sandbox.server import SandboxServer
 from socialcare.inbox.models import Ticket
-from tests.browser_support import CHROMIUM_ARGS, chromium_path, login
+from tests.browser_support import login
 from tests.factories import AgentFactory, BrandFactory, ChannelAccountFactory, TeamFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-# A module-scoped browser of our own (closed when this module ends): importing the shared session-scoped
-# fixture into two modules starts Playwright twice, which its sync API refuses.
-@pytest.fixture(scope="module")
-def rules_browser() -> Iterator[Any]:
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required for browser tests under CI (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium) - browser tests skipped")
-    from playwright.sync_api import sync_playwright
-
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(rules_browser: Any) -> Iterator[Any]:
-    context = rules_browser.new_context(locale="en-US")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.console_errors = errors  # type: ignore[attr-defined]
-    yield page
-    context.close()
+# `browser` and `page` come from tests/browser_support.py (a pytest plugin with one shared Chromium).
 
 
 @pytest.fixture

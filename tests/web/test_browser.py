@@ -9,7 +9,7 @@ import pytest
 
 from socialcare.channels.connectors.sandbox.adapter import sign
 from socialcare.channels.connectors.sandbox.server import SandboxServer
-from tests.browser_support import browser, login, page  # noqa: F401 - fixtures
+from tests.browser_support import login
 from tests.factories import AgentFactory, BrandFactory, ChannelAccountFactory, TeamFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -35,7 +35,7 @@ def deliver(live_server, account, events):
     assert response.status_code == 200, response.text
 
 
-def test_ticket_arrives_live_and_reply_reaches_the_sandbox(page, live_server, setup):  # noqa: F811
+def test_ticket_arrives_live_and_reply_reaches_the_sandbox(page, live_server, setup):
     account, server = setup
     login(page, live_server, "anna")
     page.wait_for_selector("#live-dot.on")  # the live connection is up
@@ -61,7 +61,7 @@ def test_ticket_arrives_live_and_reply_reaches_the_sandbox(page, live_server, se
     assert page.console_errors == []
 
 
-def test_hostile_text_is_shown_as_plain_text_and_never_executed(page, live_server, setup):  # noqa: F811
+def test_hostile_text_is_shown_as_plain_text_and_never_executed(page, live_server, setup):
     account, _server = setup
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query, Schema
-from ninja.responses import Status
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.responses import Status
 
 from socialcare.accounts.access import access_ticket, check_can_write
 from socialcare.core.errors import DomainError

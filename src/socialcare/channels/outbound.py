@@ -79,7 +79,9 @@ def delivery_attempt(delivery_id: int) -> str:
         message.save(update_fields=["external_id", "delivery_status"])
         pipeline.pending_statuses_apply(message)
         ticket = message.ticket
-        if ticket.first_response_at is None:
+        # the first response is the first HUMAN answer; automatic messages (out of hours, welcome menus)
+        # do not stop that clock
+        if ticket.first_response_at is None and not message.metrics.get("automated"):
             ticket.first_response_at = delivery.sent_at
             ticket.save(update_fields=["first_response_at"])
         if result.rate_limit_remaining is not None:

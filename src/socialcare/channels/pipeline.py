@@ -140,7 +140,7 @@ def _process_one(raw: RawEvent) -> tuple[str, list[tuple[int, int, bool]]]:
     raw.attempts += 1
     raw.error = ""
     raw.save(update_fields=["status", "processed_at", "attempts", "error"])
-    logger.info("ingest.processed", extra={"raw_event_id": raw.pk, "created": outcome.created,
+    logger.info("ingest.processed", extra={"raw_event_id": raw.pk, "created_count": outcome.created,
                                            "duplicates": outcome.duplicates})
     return str(raw.status), outcome.received
 

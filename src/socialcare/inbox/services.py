@@ -182,7 +182,9 @@ def reply_create(
     rules = get_adapter(account.kind).rules(account_info(account))
     now = timezone.now()
     problems = reply_violations(
-        rules, text=text, visibility=visibility, last_customer_message_at=ticket.last_customer_message_at, now=now
+        rules, text=text, visibility=visibility, last_customer_message_at=ticket.last_customer_message_at, now=now,
+        # a person answering may use an extended window (e.g. Messenger's human-agent tag); automation may not
+        use_extended_window=user is not None,
     )
     if problems:
         raise DomainError(" ".join(p.message for p in problems), code=problems[0].code)

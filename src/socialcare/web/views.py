@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -258,7 +259,10 @@ async def live_events(request: HttpRequest) -> HttpResponse:
         deadline = time.monotonic() + lifetime
         while time.monotonic() < deadline:
             time.sleep(poll)
-            current = _sync_latest_change()
+            try:
+                current = _sync_latest_change()
+            except (DatabaseError, RuntimeError):  # the server is shutting down; the browser reconnects
+                return
             if current != last:
                 last = current
                 yield f"event: changed\ndata: {current}\n\n"

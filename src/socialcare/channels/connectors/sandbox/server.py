@@ -36,7 +36,7 @@ def _handler(state: SandboxState) -> type[BaseHTTPRequestHandler]:
         server_version = "SocialcareSandbox/1"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature from stdlib
-            logger.debug("sandbox.http " + format, *args)
+            logger.debug("sandbox.http %s", format % args)
 
         def _json(self, status: int, doc: Any, headers: dict[str, str] | None = None) -> None:
             body = json.dumps(doc).encode()
