@@ -119,3 +119,28 @@ def test_live_stream_announces_changes(logged_in, client, sandbox_account, setti
 
 def test_live_stream_requires_login(client):
     assert client.get("/live/").status_code == 401
+
+
+def test_presence_can_be_set_from_the_top_bar_and_requests_count_as_activity(logged_in, agent):
+    logged_in.post("/settings/presence/", {"presence": "online", "next": "/"})
+    agent.refresh_from_db()
+    assert agent.presence == "online" and agent.last_seen_at is not None
+    assert logged_in.post("/settings/presence/", {"presence": "sleeping"}).status_code == 400
+
+
+def test_inbox_sorts_by_sla_deadline(logged_in, client, sandbox_account):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from socialcare.sla.models import TicketSLA
+
+    deliver(client, sandbox_account, [post_event("a1", "first", author="u1")])
+    deliver(client, sandbox_account, [post_event("b1", "second", author="u2")])
+    first, second = Ticket.objects.order_by("id")
+    now = timezone.now()
+    for ticket, due in ((first, now + timedelta(hours=5)), (second, now - timedelta(minutes=10))):
+        TicketSLA.objects.update_or_create(ticket=ticket, defaults={"next_due_at": due})
+    body = logged_in.get("/?sort=sla&status=open_all").content.decode()
+    assert body.index(f'data-ticket-id="{second.pk}"') < body.index(f'data-ticket-id="{first.pk}"')
+    assert "overdue" in body

@@ -44,3 +44,31 @@ class UserLanguageMiddleware:
         if language:
             response.headers.setdefault("Content-Language", language)
         return response
+
+
+class PresenceHeartbeatMiddleware:
+    """An agent who is using the UI is active: refresh ``last_seen_at`` at most once a minute, which also
+    undoes an automatic "away" (routing)."""
+
+    INTERVAL_SECONDS = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and request.path != "/live/":
+            import time
+
+            last = float(request.session.get("presence_touched", 0))
+            if time.time() - last > self.INTERVAL_SECONDS:
+                profile = getattr(user, "agent", None)
+                if profile is not None:
+                    from django.apps import apps
+
+                    if apps.is_installed("socialcare.routing"):
+                        from socialcare.routing.services import presence_touch
+
+                        presence_touch(agent=profile)
+                    request.session["presence_touched"] = time.time()
+        return self.get_response(request)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/messages/<int:message_id>/<slug:action>/", views.message_action,
          name="message_action"),
     path("live/", views.live_events, name="live"),
+    path("settings/presence/", views.set_presence, name="set_presence"),
     path("settings/language/", views.set_language, name="set_language"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth import views as auth_views
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -63,8 +65,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _rows_context(request: HttpRequest, filters: selectors.TicketFilters) -> dict[str, Any]:
-    page = Paginator(selectors.ticket_list(user=request.user, filters=filters), 50).get_page(request.GET.get("page"))
-    return {"page": page, "tickets": page.object_list, "query": request.GET.urlencode()}
+    qs = selectors.ticket_list(user=request.user, filters=filters)
+    sort = request.GET.get("sort", "")
+    if apps.is_installed("socialcare.sla"):
+        from socialcare.sla.selectors import tickets_with_sla
+
+        qs = tickets_with_sla(qs, order=sort == "sla")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    base = request.GET.copy()
+    base.pop("sort", None)
+    base.pop("page", None)
+    return {"page": page, "tickets": page.object_list, "query": request.GET.urlencode(), "sort": sort,
+            "query_without_sort": base.urlencode(), "now": timezone.now()}
 
 
 @login_required
@@ -203,6 +215,21 @@ def message_action(request: HttpRequest, ticket_id: int, message_id: int, action
         services.message_act(message=message, action=action, user=request.user)  # type: ignore[arg-type]
 
     return _write(request, ticket_id, run)
+
+
+@login_required
+@require_POST
+def set_presence(request: HttpRequest) -> HttpResponse:
+    from socialcare.routing.services import presence_set
+
+    profile = profile_of(request.user)
+    if profile is None:
+        return HttpResponseBadRequest("no agent profile")
+    try:
+        presence_set(agent=profile, presence=request.POST.get("presence", ""), actor=services.actor_of(request.user))  # type: ignore[arg-type]
+    except DomainError as exc:
+        return HttpResponseBadRequest(exc.message)
+    return redirect(request.POST.get("next") or "web:inbox")
 
 
 @login_required
