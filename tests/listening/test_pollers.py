@@ -127,3 +127,24 @@ def test_concurrent_poller_that_lost_the_race_stores_nothing(brand) -> None:  # 
         services.raw_events_store(account=account, payloads=[b"{}"], source="t", cursor_key="k",
                                   cursor={"indexed_at": "x"}, expected={})
     assert RawEvent.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_listen_once_polls_accounts_and_streams(brand) -> None:  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from socialcare.listening.models import Stream, StreamHit
+
+    with BlueskyEmulator() as emulator:
+        account = ChannelAccountFactory(brand=brand, api_base_url=emulator.url, **BSKY)
+        Stream.objects.create(brand=brand, name="S", platform="bluesky", channel_account=account,
+                              keywords=["router"])
+        emulator.notify(reason="mention", author_did="did:plc:a", text="@acme help")
+        emulator.add_post(author_did="did:plc:b", text="router trouble")
+        out = StringIO()
+        with committed():
+            call_command("listen", "--once", stdout=out)
+    assert "polled" in out.getvalue()
+    assert texts() == ["@acme help"] and StreamHit.objects.get().text == "router trouble"
