@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -81,7 +82,7 @@ def demo_load(*, sandbox_url: str) -> dict[str, Any]:
     lead = get_user_model().objects.get(username="lead")
     if not api_token or not ApiToken.objects.filter(digest=ApiToken.digest_of(api_token)).exists():
         _, api_token = api_token_create(user=lead, name="demo")
-    _seed_optional_features(brands)
+    _seed_optional_features(brands, teams)
     credentials = {
         "password": PASSWORD,
         "logins": [{"username": a[0], "role": str(a[1]), "description": a[6]} for a in AGENTS],
@@ -99,10 +100,34 @@ def demo_load(*, sandbox_url: str) -> dict[str, Any]:
     return credentials
 
 
-def _seed_optional_features(brands: dict[str, Brand]) -> None:
-    """Feature apps may ship demo data as ``socialcare.<app>.demo.seed(brands)``."""
-    for app in ("sla", "routing", "automation", "listening", "message_templates", "intelligence"):
-        if f"socialcare.{app}" not in settings.INSTALLED_APPS:
+def _seed_optional_features(brands: dict[str, Brand], teams: dict[str, Team]) -> None:
+    """Business hours, SLA policies, rules, routing and the noise filter for both demo brands."""
+    pr_team, _ = Team.objects.get_or_create(name="PR", defaults={"languages": ["de", "en", "nl"]})
+    for username in ("pia", "lead"):
+        profile = AgentProfile.objects.filter(user__username=username).first()
+        if profile is not None:
+            profile.teams.add(pr_team)
+    for brand_key, brand in brands.items():
+        care = next(team for name, team in teams.items() if TEAMS[name][0] == brand_key)
+        if apps.is_installed("socialcare.sla"):
+            from socialcare.sla.demo import seed as sla_seed
+
+            sla_seed(brand)
+        if apps.is_installed("socialcare.automation"):
+            from socialcare.automation.demo import seed as automation_seed
+
+            automation_seed(brand, pr_team=pr_team)
+        if apps.is_installed("socialcare.routing"):
+            from socialcare.routing.models import RoutingConfig, Strategy
+
+            RoutingConfig.objects.update_or_create(
+                brand=brand, team=None,
+                defaults={"strategy": Strategy.SKILLS_FIRST, "default_team": care, "sticky_last_agent": True,
+                          "tag_teams": {"press": pr_team.pk}},
+            )
+    AgentProfile.objects.filter(user__username__in=["anna", "jonas", "daan", "sanne"]).update(presence="online")
+    for app in ("intelligence", "listening", "message_templates"):
+        if not apps.is_installed(f"socialcare.{app}"):
             continue
         try:
             module = importlib.import_module(f"socialcare.{app}.demo")
