@@ -106,3 +106,27 @@ def test_readonly_users_cannot_correct(client, sandbox_account, filter_on, agent
     client.force_login(pr.user)
     assert client.post(f"/filtered/tickets/{ticket.pk}/feedback/", {"label": "not_noise"}).status_code == 403
     assert Ticket.objects.get(pk=ticket.pk).is_filtered
+
+
+def test_forgetting_the_adaptation_returns_to_the_global_model(client, sandbox_account, filter_on, agent):
+    ticket = mention(client, sandbox_account, "p1", NOISE)
+    services.feedback_record(ticket=ticket, label="not_noise", user=agent.user)
+    services.adapter_reset(brand_id=ticket.brand_id)
+    again = mention(client, sandbox_account, "p2", NOISE, author="u2")
+    act = again.messages.get().enrichment["actionable"]
+    assert not act["adapted"] and act["probability"] == act["global_probability"] and again.is_filtered
+
+
+def test_not_noise_from_the_ticket_panel_returns_to_the_ticket(client, sandbox_account, filter_on, agent):
+    ticket = mention(client, sandbox_account, "p1", NOISE)
+    client.force_login(agent.user)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "kept this ticket out of the inbox" in page and 'data-feedback="not_noise"' in page
+    with committed():
+        response = client.post(f"/filtered/tickets/{ticket.pk}/feedback/",
+                               {"label": "not_noise", "next": f"/tickets/{ticket.pk}/"})
+    assert response["Location"] == f"/tickets/{ticket.pk}/"
+    with committed():
+        response = client.post(f"/filtered/tickets/{ticket.pk}/feedback/",
+                               {"label": "noise", "next": "https://evil.example/"})
+    assert response["Location"] == "/filtered/"  # never redirected off-site

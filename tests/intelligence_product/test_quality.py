@@ -116,3 +116,14 @@ def test_api_stats_and_target_recall(client, sandbox_account, filter_on, agent):
     bad = api(client, "post", f"/intelligence/brands/{sandbox_account.brand_id}/filter/target-recall", token,
               data={"target_recall": 1.0})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_target"
+
+
+def test_admin_switches_the_filter_per_brand(client, sandbox_account):
+    admin = AgentFactory(user__username="ada", role="admin")
+    client.force_login(admin.user)
+    with committed():
+        client.post(f"/filtered/brands/{sandbox_account.brand_id}/enabled/", {"enabled": "1"})
+    assert BrandFilterSettings.objects.get(brand_id=sandbox_account.brand_id).enabled
+    with committed():
+        client.post(f"/filtered/brands/{sandbox_account.brand_id}/enabled/", {"enabled": "0"})
+    assert not BrandFilterSettings.objects.get(brand_id=sandbox_account.brand_id).enabled

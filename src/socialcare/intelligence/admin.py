@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.contrib import admin
 
 from .models import BrandFilterSettings, NoiseFeedback
+from .services import adapter_reset
 
 
 @admin.register(BrandFilterSettings)
@@ -11,6 +14,12 @@ class BrandFilterSettingsAdmin(admin.ModelAdmin):
               "not_noise_count", "adapter_version", "threshold_set_at", "threshold_set_by")
     readonly_fields = ("filtered_count", "noise_count", "not_noise_count", "adapter_version", "threshold_set_at",
                        "threshold_set_by", "target_recall")
+    actions = ["reset_adaptation"]
+
+    @admin.action(description="Forget the learned adaptation (keep the corrections)")
+    def reset_adaptation(self, request: Any, queryset: Any) -> None:
+        for row in queryset:
+            adapter_reset(brand_id=row.brand_id)
 
 
 @admin.register(NoiseFeedback)

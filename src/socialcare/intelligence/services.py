@@ -251,6 +251,16 @@ def filter_enable(*, brand_id: int, enabled: bool, user: Any) -> BrandFilterSett
     return settings_row
 
 
+def adapter_reset(*, brand_id: int) -> BrandFilterSettings:
+    """Forget what the brand's corrections taught (the feedback rows and measurements stay)."""
+    with transaction.atomic():
+        settings_row = filter_settings_for(brand_id, lock=True)
+        settings_row.adapter_state = b""
+        settings_row.adapter_version += 1
+        settings_row.save(update_fields=["adapter_state", "adapter_version", "updated_at"])
+    return settings_row
+
+
 # --- personal data in list views --------------------------------------------------------------------------
 
 
