@@ -164,7 +164,7 @@ def template_reply_create(*, ticket: Ticket, template: MessageTemplate, paramete
         visibility="private",
         kind="direct",
         text=text,
-        author_user=user,
+        author_user=user,  # type: ignore[misc]
         occurred_at=now,
         thread_key=private_last.thread_key if private_last else "",
         delivery_status="pending",

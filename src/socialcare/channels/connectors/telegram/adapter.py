@@ -79,8 +79,8 @@ class TelegramAdapter:
 
     def _message(self, account: AccountInfo, message: dict[str, Any], update_id: int,
                  action: str) -> InboundEvent | None:
-        chat = message.get("chat") if isinstance(message.get("chat"), dict) else None
-        sender = message.get("from") if isinstance(message.get("from"), dict) else None
+        chat = _obj(message.get("chat")) or None
+        sender = _obj(message.get("from")) or None
         if chat is None or "message_id" not in message or "date" not in message:
             raise ParseError(f"update {update_id}: message lacks chat, message_id or date")
         chat_type = chat.get("type")
@@ -96,7 +96,7 @@ class TelegramAdapter:
         if action == EventAction.EDIT:
             return InboundEvent(external_id=external_id, action=EventAction.EDIT, text=text, author=author,
                                 occurred_at=occurred, data={"update_id": update_id})
-        parent = message.get("reply_to_message") if isinstance(message.get("reply_to_message"), dict) else None
+        parent = _obj(message.get("reply_to_message")) or None
         in_reply_to = f"{chat['id']}:{parent['message_id']}" if parent and "message_id" in parent else ""
         private = chat_type in PRIVATE_CHATS
         return InboundEvent(
@@ -113,11 +113,11 @@ class TelegramAdapter:
         )
 
     def _callback(self, query: dict[str, Any], update_id: int) -> InboundEvent | None:
-        sender = query.get("from") if isinstance(query.get("from"), dict) else None
+        sender = _obj(query.get("from")) or None
         if sender is None or "id" not in query:
             raise ParseError(f"update {update_id}: callback_query lacks id or from")
-        origin = query.get("message") if isinstance(query.get("message"), dict) else {}
-        chat = origin.get("chat") if isinstance(origin.get("chat"), dict) else {}
+        origin = _obj(query.get("message"))
+        chat = _obj(origin.get("chat"))
         data = str(query.get("data") or "")
         if not data or not chat:
             return None  # game callbacks or inline-mode messages: nothing to file
@@ -197,8 +197,8 @@ class TelegramAdapter:
 
 def telegram_error(status: int, doc: Mapping[str, Any]) -> SendError:
     description = str(doc.get("description") or f"HTTP {status}")[:300]
-    code = doc.get("error_code") if isinstance(doc.get("error_code"), int) else status
-    parameters = doc.get("parameters") if isinstance(doc.get("parameters"), dict) else {}
+    code: int = doc["error_code"] if isinstance(doc.get("error_code"), int) else status
+    parameters = _obj(doc.get("parameters"))
     if code == 429:
         wait = parameters.get("retry_after")
         return SendError(f"Telegram flood control: {description}", retriable=True,
@@ -219,7 +219,7 @@ def _author(sender: Mapping[str, Any]) -> Author:
 
 
 def _button_title(origin: Mapping[str, Any], data: str) -> str:
-    markup = origin.get("reply_markup") if isinstance(origin.get("reply_markup"), dict) else {}
+    markup = _obj(origin.get("reply_markup"))
     for row in markup.get("inline_keyboard") or []:
         for button in row if isinstance(row, list) else []:
             if isinstance(button, dict) and button.get("callback_data") == data:
@@ -271,3 +271,8 @@ def _epoch(value: Any) -> str:
         return datetime.fromtimestamp(int(value), tz=UTC).isoformat()
     except (TypeError, ValueError, OverflowError):
         raise ParseError(f"{value!r} is not a Unix timestamp") from None
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (payload fields may be missing or null)."""
+    return value if isinstance(value, dict) else {}

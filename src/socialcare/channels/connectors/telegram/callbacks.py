@@ -22,7 +22,7 @@ def answer_callback_query(payload: dict[str, Any]) -> None:
     from socialcare.channels.connectors.registry import get_adapter
     from socialcare.inbox.models import Message
 
-    message = Message.objects.select_related("channel_account").filter(pk=payload.get("message_id")).first()
+    message = Message.objects.select_related("channel_account").filter(pk=int(payload.get("message_id") or 0)).first()
     if message is None or message.channel_account.kind != "telegram":
         return
     query_id = (message.metrics or {}).get("callback_query_id")

@@ -133,7 +133,7 @@ class WhatsAppAdapter:
             if not (user_id or phone):
                 raise ParseError(f"{where} has neither 'from' nor 'from_user_id'")
             author = Author(external_id=user_id or phone, handle=phone)
-        context = message.get("context") if isinstance(message.get("context"), dict) else {}
+        context = _obj(message.get("context"))
         in_reply_to = str(context.get("id") or "")
         kind = message.get("type")
         text = ""
@@ -366,3 +366,8 @@ def _epoch(value: Any) -> str:
     except (TypeError, ValueError):
         raise ValueError(f"{value!r} is not a Unix timestamp") from None
     return datetime.fromtimestamp(seconds, tz=UTC).isoformat()
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty dict (payload fields may be missing or null)."""
+    return value if isinstance(value, dict) else {}

@@ -171,7 +171,7 @@ class WhatsAppEmulator:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def sent(self) -> list[dict[str, Any]]:
