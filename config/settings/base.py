@@ -180,6 +180,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 SOCIALCARE_RAW_EVENT_SWEEP_AFTER_SECONDS = int(os.environ.get("SOCIALCARE_RAW_EVENT_SWEEP_AFTER_SECONDS", "10"))
 # Raw events processed per transaction by a worker (0: 10 on SQLite, 50 on PostgreSQL).
 SOCIALCARE_INGEST_BATCH = int(os.environ.get("SOCIALCARE_INGEST_BATCH", "0"))
+# Noise filter: brands without their own choice follow this (switch per brand on the Filtered page).
+SOCIALCARE_NOISE_FILTER_DEFAULT_ENABLED = os.environ.get("SOCIALCARE_NOISE_FILTER_DEFAULT_ENABLED", "0") == "1"
+# Languages the language detector may answer with, besides each brand's own languages.
+SOCIALCARE_LANGUAGES = [c for c in os.environ.get("SOCIALCARE_LANGUAGES", "de,en,nl,fr,es,it,pt").split(",") if c]
 # Live updates: how often the SSE view checks the change counter, and how long one stream lives.
 SOCIALCARE_LIVE_POLL_SECONDS = float(os.environ.get("SOCIALCARE_LIVE_POLL_SECONDS", "0.5"))
 SOCIALCARE_LIVE_STREAM_SECONDS = float(os.environ.get("SOCIALCARE_LIVE_STREAM_SECONDS", "55"))
