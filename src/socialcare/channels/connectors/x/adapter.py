@@ -180,6 +180,8 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _v1_time(tweet: Mapping[str, Any]) -> str:
+    if tweet.get("timestamp_ms"):  # milliseconds; created_at has whole seconds only
+        return _ms_time(tweet["timestamp_ms"])
     created = tweet.get("created_at")
     if isinstance(created, str):
         try:
