@@ -144,3 +144,9 @@ def test_inbox_sorts_by_sla_deadline(logged_in, client, sandbox_account):
     body = logged_in.get("/?sort=sla&status=open_all").content.decode()
     assert body.index(f'data-ticket-id="{second.pk}"') < body.index(f'data-ticket-id="{first.pk}"')
     assert "overdue" in body
+
+
+def test_static_assets_are_served_by_the_web_process(client):
+    response = client.get("/static/web/app.css")
+    assert response.status_code == 200
+    assert b".thread" in b"".join(response.streaming_content if response.streaming else [response.content])
