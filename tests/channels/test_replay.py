@@ -120,10 +120,14 @@ def expected_first_responses(records: list[Record]) -> dict[tuple[str, str], tim
     first_out: dict[tuple[str, str], datetime] = {}
     for record in records:
         key = owner[record.post_id]
-        if key is None:
-            continue
-        target = first_out if record.from_brand else first_in
-        target[key] = min(target.get(key, record.created_at), record.created_at)
+        if key is not None and not record.from_brand:
+            first_in[key] = min(first_in.get(key, record.created_at), record.created_at)
+    # The first response is the first brand post at or after the customer's first message: a brand post
+    # that precedes it (the brand spoke first) answers nothing (5 tickets in twcs_head_5000 have one).
+    for record in records:
+        key = owner[record.post_id]
+        if key is not None and record.from_brand and key in first_in and record.created_at >= first_in[key]:
+            first_out[key] = min(first_out.get(key, record.created_at), record.created_at)
     return {key: (first_out[key] - start if key in first_out else None) for key, start in first_in.items()}
 
 

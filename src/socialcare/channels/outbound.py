@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from socialcare.core import events
 from socialcare.inbox import services as inbox
-from socialcare.inbox.models import TicketStatus
+from socialcare.inbox.models import Message, TicketStatus
 
 from . import pipeline
 from .accounts import account_info
@@ -68,6 +68,10 @@ def delivery_attempt(delivery_id: int) -> str:
     except SendError as exc:
         return _record_failure(delivery, exc)
     with transaction.atomic():
+        # The platform may echo our post back before this call returned; the echo then became a message
+        # with the same platform id. It is the same post: keep ours (it knows its author) and drop the echo.
+        Message.objects.filter(channel_account=account, external_id=result.external_id).exclude(
+            pk=message.pk).delete()
         delivery.status = DeliveryStatus.SENT
         delivery.external_id = result.external_id
         delivery.sent_at = timezone.now()

@@ -50,6 +50,7 @@ def ticket_note_inbound(*, ticket: Ticket, message: Message, actor: str = "syste
     """Update a ticket after a customer message arrived (reopen, timestamps)."""
     now = timezone.now()
     fields = ["updated_at", "last_message_at", "last_customer_message_at"]
+    arrived_late = ticket.last_customer_message_at is not None and message.occurred_at < ticket.last_customer_message_at
     ticket.updated_at = now
     ticket.last_message_at = max(filter(None, [ticket.last_message_at, message.occurred_at]))
     ticket.last_customer_message_at = max(filter(None, [ticket.last_customer_message_at, message.occurred_at]))
@@ -59,6 +60,11 @@ def ticket_note_inbound(*, ticket: Ticket, message: Message, actor: str = "syste
         fields.append("status")
         ticket_event_record(ticket=ticket, kind="ticket.status_changed", actor=actor,
                             data={"from": previous, "to": TicketStatus.OPEN, "reason": "customer replied"})
+    if arrived_late and (ticket.first_response_at is not None
+                         or ticket.messages.filter(direction=Direction.OUTBOUND).exists()):
+        # an older customer message arrived out of order: which brand post answered first may change
+        ticket.first_response_at = first_response_of(ticket)
+        fields.append("first_response_at")
     ticket.save(update_fields=fields)
     ticket_event_record(
         ticket=ticket, kind="message.received", actor=actor,
@@ -66,14 +72,39 @@ def ticket_note_inbound(*, ticket: Ticket, message: Message, actor: str = "syste
     )
 
 
+def first_response_of(ticket: Ticket) -> datetime | None:
+    """The first human brand message at or after the customer's first message (None if unanswered).
+
+    Messages Socialcare sent count from their delivery time; posts made elsewhere (echoes) from their
+    platform time. Automatic messages and brand posts that precede the customer's first message (the brand
+    spoke first) are not responses. Computed from the messages, so it does not depend on arrival order."""
+    first_in = (ticket.messages.filter(direction=Direction.INBOUND).order_by("occurred_at")
+                .values_list("occurred_at", flat=True).first())
+    if first_in is None:
+        return None
+    times = []
+    for message in ticket.messages.filter(direction=Direction.OUTBOUND).select_related("delivery"):
+        if message.metrics.get("automated"):
+            continue
+        delivery = getattr(message, "delivery", None)
+        if delivery is not None:
+            if delivery.sent_at is None:
+                continue
+            at = delivery.sent_at
+        elif message.delivery_status in ("sent", "delivered", "read"):
+            at = message.occurred_at
+        else:
+            continue
+        if at >= first_in:
+            times.append(at)
+    return min(times, default=None)
+
+
 def ticket_note_outbound_echo(*, ticket: Ticket, message: Message) -> None:
     ticket.updated_at = timezone.now()
     ticket.last_message_at = max(filter(None, [ticket.last_message_at, message.occurred_at]))
-    fields = ["updated_at", "last_message_at"]
-    if ticket.first_response_at is None or message.occurred_at < ticket.first_response_at:
-        ticket.first_response_at = message.occurred_at
-        fields.append("first_response_at")
-    ticket.save(update_fields=fields)
+    ticket.first_response_at = first_response_of(ticket)
+    ticket.save(update_fields=["updated_at", "last_message_at", "first_response_at"])
     ticket_event_record(ticket=ticket, kind="message.sent_elsewhere", actor="system",
                         data={"message_id": message.pk, "occurred_at": message.occurred_at.isoformat()})
 
