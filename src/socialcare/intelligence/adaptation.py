@@ -31,7 +31,7 @@ STATE_VERSION = 1
 
 
 class BrandNoiseAdapter:
-    def __init__(self, *, learning_rate: float = 0.5, l2: float = 1e-3, enricher: Enricher | None = None) -> None:
+    def __init__(self, *, learning_rate: float = 0.2, l2: float = 1e-3, enricher: Enricher | None = None) -> None:
         self.learning_rate = learning_rate
         self.l2 = l2
         self.scale = 1.0

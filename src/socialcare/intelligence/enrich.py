@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .adaptation import BrandNoiseAdapter
-from .features import N_CHAR, meta_token, normalise, word_columns
+from .features import N_CHAR, N_WORD, meta_token, normalise, word_columns
 from .heads import HeadBundle
 from .intent import INTENT_VALUE, spam_score
 from .language import DEFAULT_LANGUAGES, UNKNOWN, LanguageIdentifier, get_language_identifier
@@ -88,7 +88,7 @@ class Enricher:
     def _top_features(self, x: sp.csr_matrix, row: int, normalised: str, k: int = 5) -> list[list]:
         lo, hi = x.indptr[row], x.indptr[row + 1]
         idx = x.indices[lo:hi]
-        word = idx >= N_CHAR
+        word = (idx >= N_CHAR) & (idx < N_CHAR + N_WORD)
         if not word.any():
             return []
         cols = idx[word]
@@ -123,7 +123,7 @@ class Enricher:
         x, norm = self._features(inputs)
         scores = self.bundle.scores(x)
         ident = self._identifier(languages)
-        langs = [ident.detect(i.text) for i in inputs]
+        langs = ident.detect_batch([i.text for i in inputs])
 
         act_logit = self._act_a * scores[:, self._act_col] + self._act_b
         act_prob = 1.0 / (1.0 + np.exp(-act_logit))

@@ -21,7 +21,7 @@ from .learn import SEED, fit_binary, fit_multiclass, predict_multiclass
 
 SENTIMENT_C = {"de": 10.0, "en": 3.0, "xx": 3.0}
 ACTIONABLE_C = 10.0
-RELEVANCE_C = 10.0
+RELEVANCE_C = 30.0
 COMPLAINT_C = 10.0
 
 

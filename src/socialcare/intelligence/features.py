@@ -32,7 +32,8 @@ CHAR_BITS = 18
 WORD_BITS = 16
 N_CHAR = 1 << CHAR_BITS
 N_WORD = 1 << WORD_BITS
-N_FEATURES = N_CHAR + N_WORD
+N_META = 64
+N_FEATURES = N_CHAR + N_WORD + N_META
 CHAR_NGRAMS = (2, 3, 4, 5)
 MAX_CHARS = 1000
 
@@ -93,6 +94,8 @@ def word_tokens(normalised: str) -> list[str]:
 
 
 def _word_bucket(token: str) -> int:
+    if token.startswith("\x01"):  # metadata token: its own small block, exempt from normalisation
+        return N_CHAR + N_WORD + (zlib.crc32(token.encode("utf-8")) & (N_META - 1))
     return N_CHAR + (zlib.crc32(token.encode("utf-8")) & (N_WORD - 1))
 
 
@@ -160,15 +163,22 @@ def count_matrix(texts: Sequence[str], extra: Sequence[Sequence[str]] | None = N
 
 
 def _block_normalise(x: sp.csr_matrix) -> None:
-    """L2-normalise the character block and the word block of every row in place."""
-    is_word = (x.indices >= N_CHAR).astype(np.int64)
-    sq = x.data.astype(np.float64) ** 2
+    """L2-normalise the character block and the word block of every row in place.
+
+    Metadata columns (``meta_token``) are set to 1.0: the source of a message is one fact, not a
+    term to be weighed against the words.
+    """
+    block = (x.indices >= N_CHAR).astype(np.int64) + (x.indices >= N_CHAR + N_WORD)
+    meta = block == 2
+    data = x.data.astype(np.float64)
+    data[meta] = 1.0
     row = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-    key = row * 2 + is_word
-    sums = np.bincount(key, weights=sq, minlength=x.shape[0] * 2)
+    key = row * 3 + block
+    sums = np.bincount(key, weights=data**2, minlength=x.shape[0] * 3)
     norms = np.sqrt(sums)
     norms[norms == 0] = 1.0
-    x.data = (x.data / norms[key]).astype(np.float32)
+    norms[2::3] = 1.0
+    x.data = (data / norms[key]).astype(np.float32)
 
 
 @dataclass
