@@ -41,7 +41,7 @@ def visible_brand_ids(user: Any) -> list[int] | None:
     profile = profile_of(user)
     if profile is None:
         return []
-    return list(profile.teams.values_list("brands__id", flat=True).exclude(brands__id=None).distinct())
+    return list(profile.teams.values_list("brands__id", flat=True).exclude(brands__isnull=True).distinct())
 
 
 def tickets_visible_to(user: Any) -> QuerySet[Ticket]:

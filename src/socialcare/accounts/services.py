@@ -3,7 +3,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from .models import AgentProfile, ApiToken, Role, Team
@@ -40,7 +40,7 @@ def agent_create(
     return profile
 
 
-def api_token_create(*, user: AbstractBaseUser, name: str, raw: str | None = None) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str, raw: str | None = None) -> tuple[ApiToken, str]:
     """Create a token and return it with its raw value (shown once, never stored)."""
     raw = raw or "sc_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, digest=ApiToken.digest_of(raw), prefix=raw[:8])

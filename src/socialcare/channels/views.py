@@ -34,8 +34,8 @@ def webhook(request: HttpRequest, kind: str, account_id: int) -> HttpResponse:
     info = account_info(account)
     incoming = WebhookRequest(
         method=request.method or "GET",
-        headers={k.lower(): v for k, v in request.headers.items()},
-        query={k: v for k, v in request.GET.items()},
+        headers={k.lower(): str(v) for k, v in request.headers.items()},
+        query={k: str(v) for k, v in request.GET.items()},
         body=request.body,
     )
     if request.method == "GET":

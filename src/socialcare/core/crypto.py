@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -30,6 +30,10 @@ def decrypt(token: str) -> str:
 
 class EncryptedJSONField(models.TextField):
     """A JSON document stored as a Fernet token. Plain text never reaches the database."""
+
+    if TYPE_CHECKING:  # what the field holds in Python (for django-stubs), not the stored text
+        _pyi_private_set_type: Any
+        _pyi_private_get_type: Any
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":

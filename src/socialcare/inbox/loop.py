@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from socialcare.core.errors import DomainError
 
@@ -75,7 +76,7 @@ def _public_parent(ticket: Ticket) -> Message | None:
 
 
 @transaction.atomic
-def ticket_move_to_private(*, ticket: Ticket, user: AbstractBaseUser | None, ack_text: str,
+def ticket_move_to_private(*, ticket: Ticket, user: User | None, ack_text: str,
                            private_text: str = "") -> Ticket:
     """Acknowledge publicly, open the private conversation, and mark the ticket as moved."""
     from socialcare.channels.connectors.registry import get_adapter
@@ -84,10 +85,10 @@ def ticket_move_to_private(*, ticket: Ticket, user: AbstractBaseUser | None, ack
 
     ticket = Ticket.objects.select_for_update().select_related("channel_account", "brand").get(pk=ticket.pk)
     if ticket.moved_private_at is not None:
-        raise DomainError("this conversation was already moved to private messages", code="already_moved")
+        raise DomainError(gettext("this conversation was already moved to private messages"), code="already_moved")
     parent = _public_parent(ticket)
     if parent is None:
-        raise DomainError("this ticket has no public message to answer", code="not_public")
+        raise DomainError(gettext("this ticket has no public message to answer"), code="not_public")
     actor = actor_of(user)
     reply_create(ticket=ticket, user=user, text=ack_text, visibility="public")
     account = ticket.channel_account
@@ -124,13 +125,13 @@ def ticket_move_to_private(*, ticket: Ticket, user: AbstractBaseUser | None, ack
 
 
 @transaction.atomic
-def ticket_close_loop(*, ticket: Ticket, user: AbstractBaseUser | None, text: str) -> Ticket:
+def ticket_close_loop(*, ticket: Ticket, user: User | None, text: str) -> Ticket:
     """Post the public follow-up on the original thread and mark the loop closed."""
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.moved_private_at is None:
-        raise DomainError("this conversation was never moved to private messages", code="not_moved")
+        raise DomainError(gettext("this conversation was never moved to private messages"), code="not_moved")
     if ticket.public_followup_at is not None:
-        raise DomainError("the public follow-up was already posted", code="already_closed")
+        raise DomainError(gettext("the public follow-up was already posted"), code="already_closed")
     message = reply_create(ticket=ticket, user=user, text=text, visibility="public")
     ticket.refresh_from_db()
     ticket.public_followup_at = timezone.now()

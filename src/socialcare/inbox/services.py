@@ -7,9 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from socialcare.core import events
 from socialcare.core.errors import DomainError
@@ -19,7 +20,7 @@ from .models import Direction, Message, Note, Priority, Tag, Ticket, TicketEvent
 logger = logging.getLogger(__name__)
 
 
-def actor_of(user: AbstractBaseUser | None) -> str:
+def actor_of(user: User | None) -> str:
     return f"user:{user.pk}" if user is not None else "system"
 
 
@@ -110,7 +111,7 @@ def ticket_note_outbound_echo(*, ticket: Ticket, message: Message) -> None:
 
 
 @transaction.atomic
-def ticket_assign(*, ticket: Ticket, assignee: AbstractBaseUser | None, actor: str) -> Ticket:
+def ticket_assign(*, ticket: Ticket, assignee: User | None, actor: str) -> Ticket:
     before = ticket.assignee_id
     new = assignee.pk if assignee is not None else None
     if before == new:
@@ -130,7 +131,8 @@ def ticket_assign(*, ticket: Ticket, assignee: AbstractBaseUser | None, actor: s
 @transaction.atomic
 def ticket_set_status(*, ticket: Ticket, status: str, actor: str) -> Ticket:
     if status not in TicketStatus.values:
-        raise DomainError(f"unknown status {status!r}; use one of {', '.join(TicketStatus.values)}")
+        raise DomainError(gettext("unknown status %(status)s; use one of %(choices)s")
+                          % {"status": repr(status), "choices": ", ".join(TicketStatus.values)})
     previous = ticket.status
     if previous == status:
         return ticket
@@ -150,7 +152,7 @@ def ticket_set_status(*, ticket: Ticket, status: str, actor: str) -> Ticket:
 @transaction.atomic
 def ticket_set_priority(*, ticket: Ticket, priority: int, actor: str) -> Ticket:
     if priority not in Priority.values:
-        raise DomainError(f"unknown priority {priority!r}")
+        raise DomainError(gettext("unknown priority %(priority)s") % {"priority": repr(priority)})
     previous = ticket.priority
     if previous != priority:
         ticket.priority = priority
@@ -173,10 +175,10 @@ def ticket_tag(*, ticket: Ticket, names: list[str], actor: str) -> Ticket:
 
 
 @transaction.atomic
-def note_add(*, ticket: Ticket, user: AbstractBaseUser, text: str) -> Note:
+def note_add(*, ticket: Ticket, user: User, text: str) -> Note:
     text = text.strip()
     if not text:
-        raise DomainError("a note needs some text")
+        raise DomainError(gettext("a note needs some text"))
     note = Note.objects.create(ticket=ticket, author=user, text=text)
     ticket.updated_at = timezone.now()
     ticket.save(update_fields=["updated_at"])
@@ -188,7 +190,7 @@ def note_add(*, ticket: Ticket, user: AbstractBaseUser, text: str) -> Note:
 def reply_create(
     *,
     ticket: Ticket,
-    user: AbstractBaseUser | None,
+    user: User | None,
     text: str,
     visibility: str | None = None,
     actor: str | None = None,
@@ -209,7 +211,7 @@ def reply_create(
     if visibility is None:
         visibility = last_inbound.visibility if last_inbound else "public"
     if visibility not in ("public", "private"):
-        raise DomainError("visibility must be 'public' or 'private'")
+        raise DomainError(gettext("visibility must be 'public' or 'private'"))
     rules = get_adapter(account.kind).rules(account_info(account))
     now = timezone.now()
     problems = reply_violations(
@@ -259,7 +261,7 @@ def reply_create(
 
 
 @transaction.atomic
-def message_act(*, message: Message, action: str, user: AbstractBaseUser | None,
+def message_act(*, message: Message, action: str, user: User | None,
                 params: dict[str, Any] | None = None, actor: str | None = None) -> Message:
     """Perform a platform action (like, hide, delete...) on a message through its adapter.
 
@@ -271,15 +273,17 @@ def message_act(*, message: Message, action: str, user: AbstractBaseUser | None,
 
     account = message.channel_account
     adapter = get_adapter(account.kind)
-    supported = getattr(adapter, "actions", frozenset())
+    supported: frozenset[str] = getattr(adapter, "actions", frozenset())
     if action not in supported:
-        raise DomainError(f"{account.kind} messages do not support {action!r}", code="unsupported_action")
+        raise DomainError(gettext("%(kind)s messages do not support %(action)s") % {"kind": account.kind, "action": repr(action)},
+                          code="unsupported_action")
     if not message.external_id:
-        raise DomainError("this message has no platform id yet", code="not_published")
+        raise DomainError(gettext("this message has no platform id yet"), code="not_published")
     try:
         result = adapter.perform(account_info(account), action, message.external_id, params or {})  # type: ignore[attr-defined]
     except SendError as exc:
-        raise DomainError(f"the platform refused {action}: {exc}", code="platform_error") from exc
+        raise DomainError(gettext("the platform refused %(action)s: %(error)s") % {"action": action, "error": exc},
+                          code="platform_error") from exc
     message.platform_state = {**message.platform_state, **dict(result.state)}
     message.save(update_fields=["platform_state"])
     ticket_event_record(ticket=message.ticket, kind=f"message.{action}", actor=actor or actor_of(user),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -127,7 +127,7 @@ def window_state(ticket: Ticket, *, now: datetime | None = None) -> WindowState:
 
 @transaction.atomic
 def template_reply_create(*, ticket: Ticket, template: MessageTemplate, parameters: list[str],
-                          user: AbstractBaseUser | None, actor: str | None = None) -> Message:
+                          user: User | None, actor: str | None = None) -> Message:
     """Send an approved template to the ticket's customer; mirrors ``inbox.services.reply_create``.
 
     The outbound Message carries the rendered text (for the archive) and ``metrics["options"]["template"]``

@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: for reading optional parts of payloads."""
+    return value if isinstance(value, dict) else {}
+
+
 # --- data crossing the boundary ------------------------------------------------------------------
 
 

@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from socialcare.channels.connectors.base import as_dict
+
 from ..base import (
     AccountInfo,
     Author,
@@ -143,7 +145,7 @@ class BlueskyAdapter:
             occurred = parse_time(record.get("createdAt") or indexed_at)
         except ValueError as exc:
             raise ParseError(f"{where}.record.createdAt: {exc}") from None
-        reply = record.get("reply") if isinstance(record.get("reply"), dict) else {}
+        reply = as_dict(record.get("reply"))
         parent = str((reply.get("parent") or {}).get("uri") or "")
         root = str((reply.get("root") or {}).get("uri") or "")
         if kind == "mention" and parent:

@@ -90,7 +90,7 @@ class BlueskyEmulator:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> BlueskyEmulator:
         self.thread.start()

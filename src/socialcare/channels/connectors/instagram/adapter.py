@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from socialcare.channels.connectors.base import as_dict
+
 from ..base import (
     AccountInfo,
     ActionResult,
@@ -78,7 +80,7 @@ class InstagramAdapter:
         if not value.get("id"):
             raise ParseError(f"{where}.id is missing")
         author = author_of(value.get("from"), where)
-        media = value.get("media") if isinstance(value.get("media"), dict) else {}
+        media = as_dict(value.get("media"))
         media_id = str(media.get("id") or "")
         parent = str(value.get("parent_id") or "")
         return InboundEvent(

@@ -79,7 +79,7 @@ class MastodonEmulator:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> MastodonEmulator:
         self.thread.start()

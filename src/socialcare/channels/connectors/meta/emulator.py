@@ -176,7 +176,7 @@ def _handler(state: GraphState) -> type[BaseHTTPRequestHandler]:
                 self._send_api(params)
             elif len(parts) == 2 and parts[1] in ("comments", "replies") and method == "POST":
                 text = str(params["message"])
-                record = {"id": state.next_id(f"{parts[0]}_r"), "parent_id": parts[0], "message": text,
+                record: dict[str, Any] = {"id": state.next_id(f"{parts[0]}_r"), "parent_id": parts[0], "message": text,
                           "edge": parts[1]}
                 with state.lock:
                     state.comments.append(record)
@@ -196,14 +196,14 @@ def _handler(state: GraphState) -> type[BaseHTTPRequestHandler]:
                 self._json(200, {"id": container})
             elif len(parts) == 2 and parts[1] == "threads_publish" and method == "POST":
                 with state.lock:
-                    container = state.threads_containers.pop(str(params["creation_id"]), None)
-                    if container is None:
+                    draft = state.threads_containers.pop(str(params["creation_id"]), None)
+                    if draft is None:
                         self._error(400, 100, "(#100) unknown creation_id")
                         return
-                    if container.get("reply_to_id") and state.threads_used() >= state.threads_quota:
+                    if draft.get("reply_to_id") and state.threads_used() >= state.threads_quota:
                         self._error(400, 4, "reply quota exceeded")
                         return
-                    record = {"id": state.next_id("thr_"), **container, "at": state.clock()}
+                    record = {"id": state.next_id("thr_"), **draft, "at": state.clock()}
                     state.threads_published.append(record)
                 self._json(200, {"id": record["id"]})
             elif len(parts) == 2 and parts[1] == "threads_publishing_limit" and method == "GET":
@@ -295,7 +295,7 @@ class GraphEmulator:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def fail_next(self, status: int, code: int | None = None, *, count: int = 1,
                   headers: dict[str, str] | None = None) -> None:

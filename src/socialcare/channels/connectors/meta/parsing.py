@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from socialcare.channels.connectors.base import as_dict
+
 from ..base import AccountInfo, Author, EventAction, InboundEvent, ParseError
 
 
@@ -71,7 +73,7 @@ def attachment_refs(items: Any) -> tuple[dict[str, Any], ...]:
     for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        payload = item.get("payload") if isinstance(item.get("payload"), dict) else {}
+        payload = as_dict(item.get("payload"))
         ref = {"type": str(item.get("type") or "file")}
         for key in ("url", "sticker_id", "title", "attachment_id"):
             if payload.get(key) not in (None, ""):
@@ -99,8 +101,8 @@ def messaging_events(account: AccountInfo, entry: Mapping[str, Any], n: int) -> 
 
 def _messaging_event(account: AccountInfo, entry: Mapping[str, Any], item: Mapping[str, Any],
                      where: str) -> list[InboundEvent]:
-    sender = item.get("sender") if isinstance(item.get("sender"), dict) else {}
-    recipient = item.get("recipient") if isinstance(item.get("recipient"), dict) else {}
+    sender = as_dict(item.get("sender"))
+    recipient = as_dict(item.get("recipient"))
     sender_id = str(sender.get("id") or "")
     recipient_id = str(recipient.get("id") or "")
     occurred = iso_time(item.get("timestamp"), entry.get("time"))
@@ -119,7 +121,7 @@ def _messaging_event(account: AccountInfo, entry: Mapping[str, Any], item: Mappi
         quick = message.get("quick_reply")
         if isinstance(quick, dict) and quick.get("payload") is not None:
             metrics["quick_reply_payload"] = str(quick["payload"])
-        reply_to = message.get("reply_to") if isinstance(message.get("reply_to"), dict) else {}
+        reply_to = as_dict(message.get("reply_to"))
         return [InboundEvent(
             external_id=str(message["mid"]),
             kind="direct",

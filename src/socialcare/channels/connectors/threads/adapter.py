@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from socialcare.channels.connectors.base import as_dict
+
 from ..base import (
     AccountInfo,
     ActionResult,
@@ -71,12 +73,12 @@ class ThreadsAdapter:
 
     def _event(self, account: AccountInfo, doc: Mapping[str, Any], field: str, value: Mapping[str, Any]) -> InboundEvent:
         username = str(value.get("username") or "")
-        owner = value.get("owner") if isinstance(value.get("owner"), dict) else {}
+        owner = as_dict(value.get("owner"))
         user_key = str(owner.get("id") or username)
         if not user_key:
             raise ParseError(f"{field} value {value.get('id')} has no username")
-        replied_to = value.get("replied_to") if isinstance(value.get("replied_to"), dict) else {}
-        root = value.get("root_post") if isinstance(value.get("root_post"), dict) else {}
+        replied_to = as_dict(value.get("replied_to"))
+        root = as_dict(value.get("root_post"))
         external_id = str(value["id"])
         in_reply_to = str(replied_to.get("id") or "")
         from_brand = bool(account.handle) and username.lower() == account.handle.lower().lstrip("@")
@@ -102,7 +104,7 @@ class ThreadsAdapter:
                               params={"fields": "reply_quota_usage,reply_config"})
         data = response.json().get("data") or [{}]
         row = data[0] if isinstance(data, list) and data and isinstance(data[0], dict) else {}
-        config = row.get("reply_config") if isinstance(row.get("reply_config"), dict) else {}
+        config = as_dict(row.get("reply_config"))
         return int(row.get("reply_quota_usage") or 0), int(config.get("quota_total") or REPLY_QUOTA)
 
     def send(self, account: AccountInfo, message: OutboundMessage) -> SendResult:

@@ -444,7 +444,7 @@ class XEmulator:
     @property
     def url(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def start(self) -> XEmulator:
         self.thread.start()
