@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_noop
 
 from socialcare.accounts.models import Team
 from socialcare.core.errors import DomainError
@@ -198,21 +199,21 @@ def _team_choices() -> list[tuple[str, str]]:
 
 
 for item in (
-    ActionType("add_tag", "Add tags", "text", do_tag, _clean_tags, lambda v: f"tag {', '.join(v)}"),
-    ActionType("set_priority", "Set priority", "choice", do_priority, _clean_priority,
+    ActionType("add_tag", gettext_noop("Add tags"), "text", do_tag, _clean_tags, lambda v: f"tag {', '.join(v)}"),
+    ActionType("set_priority", gettext_noop("Set priority"), "choice", do_priority, _clean_priority,
                lambda v: f"set priority to {Priority(v).label}", _priority_choices),
-    ActionType("assign_team", "Assign to team", "choice", do_assign_team, _clean_team, None, _team_choices),
-    ActionType("assign_agent", "Assign to agent (user id)", "int", do_assign_agent, _clean_agent),
-    ActionType("set_status", "Change status", "choice", do_status, _clean_status, None, _status_choices),
-    ActionType("auto_reply", "Send an automatic reply", "text", do_reply, _clean_text,
+    ActionType("assign_team", gettext_noop("Assign to team"), "choice", do_assign_team, _clean_team, None, _team_choices),
+    ActionType("assign_agent", gettext_noop("Assign to agent (user id)"), "int", do_assign_agent, _clean_agent),
+    ActionType("set_status", gettext_noop("Change status"), "choice", do_status, _clean_status, None, _status_choices),
+    ActionType("auto_reply", gettext_noop("Send an automatic reply"), "text", do_reply, _clean_text,
                lambda v: f"reply automatically: {v[:80]}"),
-    ActionType("add_note", "Add an internal note", "text", do_note, _clean_text),
-    ActionType("notify_team", "Notify a team", "choice", do_notify, _clean_team, None, _team_choices),
-    ActionType("escalate_pr", "Escalate to PR (team)", "choice", do_escalate, _clean_team,
+    ActionType("add_note", gettext_noop("Add an internal note"), "text", do_note, _clean_text),
+    ActionType("notify_team", gettext_noop("Notify a team"), "choice", do_notify, _clean_team, None, _team_choices),
+    ActionType("escalate_pr", gettext_noop("Escalate to PR (team)"), "choice", do_escalate, _clean_team,
                lambda v: f"escalate to PR team {v}: urgent, tagged pr-escalation", _team_choices),
-    ActionType("mark_spam", "Mark as spam and block the sender", "none", do_spam, _none,
+    ActionType("mark_spam", gettext_noop("Mark as spam and block the sender"), "none", do_spam, _none,
                lambda v: "mark as spam, close and block the sender"),
-    ActionType("webhook", "Call a webhook (URL)", "url", do_webhook, _clean_url),
+    ActionType("webhook", gettext_noop("Call a webhook (URL)"), "url", do_webhook, _clean_url),
 ):
     register_action(item)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.utils.translation import gettext_noop
+
 from socialcare.inbox.models import MessageKind, Priority, TicketStatus
 
 from .models import Trigger
@@ -37,34 +39,34 @@ def _metrics() -> Sequence[tuple[str, str]]:
 
 
 for item in (
-    ConditionType("channel_kind", "Channel", "choice", CHOICE_OPS, lambda c: c.ticket.channel_account.kind,
+    ConditionType("channel_kind", gettext_noop("Channel"), "choice", CHOICE_OPS, lambda c: c.ticket.channel_account.kind,
                   _channel_kinds),
-    ConditionType("brand", "Brand (slug)", "text", CHOICE_OPS, lambda c: c.ticket.brand.slug),
-    ConditionType("message_kind", "Message kind", "choice", CHOICE_OPS,
+    ConditionType("brand", gettext_noop("Brand (slug)"), "text", CHOICE_OPS, lambda c: c.ticket.brand.slug),
+    ConditionType("message_kind", gettext_noop("Message kind"), "choice", CHOICE_OPS,
                   lambda c: c.message.kind if c.message else None, _kinds),
-    ConditionType("visibility", "Visibility", "choice", ("eq", "ne"),
+    ConditionType("visibility", gettext_noop("Visibility"), "choice", ("eq", "ne"),
                   lambda c: c.message.visibility if c.message else None, _visibilities),
-    ConditionType("text", "Message text", "text", TEXT_OPS, lambda c: c.message.text if c.message else None),
-    ConditionType("language", "Language", "text", CHOICE_OPS, lambda c: c.enriched("language", "code")),
-    ConditionType("sentiment", "Sentiment", "text", CHOICE_OPS, lambda c: c.enriched("sentiment", "label")),
-    ConditionType("sentiment_score", "Sentiment score", "number", NUMBER_OPS,
+    ConditionType("text", gettext_noop("Message text"), "text", TEXT_OPS, lambda c: c.message.text if c.message else None),
+    ConditionType("language", gettext_noop("Language"), "text", CHOICE_OPS, lambda c: c.enriched("language", "code")),
+    ConditionType("sentiment", gettext_noop("Sentiment"), "text", CHOICE_OPS, lambda c: c.enriched("sentiment", "label")),
+    ConditionType("sentiment_score", gettext_noop("Sentiment score"), "number", NUMBER_OPS,
                   lambda c: c.enriched("sentiment", "score")),
-    ConditionType("actionable", "Actionability", "text", CHOICE_OPS, lambda c: c.enriched("actionable", "label")),
-    ConditionType("actionable_probability", "Actionable probability", "number", NUMBER_OPS,
+    ConditionType("actionable", gettext_noop("Actionability"), "text", CHOICE_OPS, lambda c: c.enriched("actionable", "label")),
+    ConditionType("actionable_probability", gettext_noop("Actionable probability"), "number", NUMBER_OPS,
                   lambda c: c.enriched("actionable", "probability")),
-    ConditionType("intent", "Intent", "text", CHOICE_OPS, lambda c: c.enriched("intent", "label")),
-    ConditionType("pii_found", "Personal data found", "bool", ("is",),
+    ConditionType("intent", gettext_noop("Intent"), "text", CHOICE_OPS, lambda c: c.enriched("intent", "label")),
+    ConditionType("pii_found", gettext_noop("Personal data found"), "bool", ("is",),
                   lambda c: bool(c.enrichment["pii"]) if "pii" in c.enrichment else None),
-    ConditionType("follower_count", "Author's followers", "int", ("gte", "lte"),
+    ConditionType("follower_count", gettext_noop("Author's followers"), "int", ("gte", "lte"),
                   lambda c: c.identity.follower_count if c.identity else None),
-    ConditionType("verified", "Verified author", "bool", ("is",), lambda c: c.identity.verified if c.identity else None),
-    ConditionType("tag", "Ticket tags", "text", ("has", "has_not"), lambda c: c.tags),
-    ConditionType("priority", "Priority", "int", ("gte", "lte", "eq"), lambda c: c.ticket.priority,
+    ConditionType("verified", gettext_noop("Verified author"), "bool", ("is",), lambda c: c.identity.verified if c.identity else None),
+    ConditionType("tag", gettext_noop("Ticket tags"), "text", ("has", "has_not"), lambda c: c.tags),
+    ConditionType("priority", gettext_noop("Priority"), "int", ("gte", "lte", "eq"), lambda c: c.ticket.priority,
                   lambda: [(str(v), str(label)) for v, label in Priority.choices]),
-    ConditionType("status", "Status", "choice", CHOICE_OPS, lambda c: c.ticket.status, _statuses),
-    ConditionType("business_hours", "Within business hours", "bool", ("is",), lambda c: c.brand_open),
-    ConditionType("changed_field", "Changed field", "text", ("has",), lambda c: list(c.changed_fields)),
-    ConditionType("sla_metric", "SLA target", "choice", ("eq",), lambda c: c.extra.get("metric"), _metrics),
+    ConditionType("status", gettext_noop("Status"), "choice", CHOICE_OPS, lambda c: c.ticket.status, _statuses),
+    ConditionType("business_hours", gettext_noop("Within business hours"), "bool", ("is",), lambda c: c.brand_open),
+    ConditionType("changed_field", gettext_noop("Changed field"), "text", ("has",), lambda c: list(c.changed_fields)),
+    ConditionType("sla_metric", gettext_noop("SLA target"), "choice", ("eq",), lambda c: c.extra.get("metric"), _metrics),
 ):
     register_condition(item)
 

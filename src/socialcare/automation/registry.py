@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_noop
+
 from socialcare.core.errors import DomainError
 from socialcare.core.registry import Registry
 
@@ -19,9 +21,17 @@ if TYPE_CHECKING:
     from .context import RuleContext
 
 OPERATOR_LABELS = {
-    "eq": "is", "ne": "is not", "in": "is one of", "contains": "contains any of", "not_contains": "contains none of",
-    "matches": "matches", "gte": "is at least", "lte": "is at most", "is": "is", "has": "includes",
-    "has_not": "does not include",
+    "eq": gettext_noop("is"),
+    "ne": gettext_noop("is not"),
+    "in": gettext_noop("is one of"),
+    "contains": gettext_noop("contains any of"),
+    "not_contains": gettext_noop("contains none of"),
+    "matches": gettext_noop("matches"),
+    "gte": gettext_noop("is at least"),
+    "lte": gettext_noop("is at most"),
+    "is": gettext_noop("is"),
+    "has": gettext_noop("includes"),
+    "has_not": gettext_noop("does not include"),
 }
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from socialcare.accounts.access import can_manage, tickets_visible_to, visible_brand_ids
@@ -44,10 +45,10 @@ def _builder_context(request: HttpRequest, draft: RuleDraft, rule: Rule | None) 
     return {
         "rule": rule, "draft": draft, **rows_for(draft), "brands": brands, "triggers": Trigger.choices,
         "group_ops": GROUP_OPS, "recent_messages": recent,
-        "condition_types": [(k, c.label) for k, c in condition_types.items()],
-        "operators": sorted(OPERATOR_LABELS.items()),
-        "action_types": [(k, a.label) for k, a in action_types.items()],
-        "action_help": [(a.label, a.value_kind, [f"{v} = {label}" for v, label in (a.choices() if a.choices else [])])
+        "condition_types": [(k, gettext(c.label)) for k, c in condition_types.items()],
+        "operators": sorted((k, gettext(v)) for k, v in OPERATOR_LABELS.items()),
+        "action_types": [(k, gettext(a.label)) for k, a in action_types.items()],
+        "action_help": [(gettext(a.label), a.value_kind, [f"{v} = {label}" for v, label in (a.choices() if a.choices else [])])
                         for _k, a in action_types.items()],
     }
 
@@ -64,7 +65,7 @@ def _edit(request: HttpRequest, rule: Rule | None) -> HttpResponse:
             if "test" in request.POST:
                 message_id = str(request.POST.get("message_id") or "")
                 if not message_id.isdigit():
-                    raise DomainError("choose a past message to test against")
+                    raise DomainError(gettext("choose a past message to test against"))
                 from .engine import validate_rule
 
                 config, conditions, actions = validate_rule(

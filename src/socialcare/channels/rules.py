@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext
+
 from socialcare.core.registry import Registry
 
 from .connectors.base import ChannelRules
@@ -61,31 +63,32 @@ def reply_violations(
 ) -> list[Violation]:
     problems: list[Violation] = []
     if not text.strip():
-        problems.append(Violation("empty", "The reply is empty."))
+        problems.append(Violation("empty", gettext("The reply is empty.")))
     length = measure(rules, text)
     if length > rules.max_length:
         problems.append(
             Violation(
                 "too_long",
-                f"The reply is {length} characters long; this channel allows {rules.max_length}.",
+                gettext("The reply is %(length)s characters long; this channel allows %(max)s.")
+                % {"length": length, "max": rules.max_length},
             )
         )
     if visibility == "private" and not rules.private_channel:
-        problems.append(Violation("no_private", "This channel cannot send private messages to this customer."))
+        problems.append(Violation("no_private", gettext("This channel cannot send private messages to this customer.")))
     if visibility == "public" and not rules.public_channel:
-        problems.append(Violation("no_public", "This channel is private only: public replies are impossible here. "
-                                               "Send a private message instead."))
+        problems.append(Violation("no_public", gettext("This channel is private only: public replies are impossible here. "
+                                                       "Send a private message instead.")))
     if visibility == "private" and rules.messaging_window_hours and not is_template:
         window = rules.messaging_window_hours
         if use_extended_window and rules.extended_window_hours:
             window = rules.extended_window_hours
         if last_customer_message_at is None or now - last_customer_message_at > timedelta(hours=window):
-            hint = " Send an approved template instead." if rules.template_outside_window else ""
+            hint = (" " + gettext("Send an approved template instead.")) if rules.template_outside_window else ""
             problems.append(
                 Violation(
                     "outside_window",
-                    f"The customer's last message is more than {window} hours old, so this channel does "
-                    f"not allow a free-form reply.{hint}",
+                    gettext("The customer's last message is more than %(hours)s hours old, so this channel does "
+                            "not allow a free-form reply.") % {"hours": window} + hint,
                 )
             )
     return problems

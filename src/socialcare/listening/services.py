@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from socialcare.channels.models import ChannelAccount, RawEvent
 from socialcare.channels.tasks import process_raw_event
@@ -219,7 +220,7 @@ def hit_convert(*, hit: StreamHit, user: Any) -> StreamHit:
 
 def hit_dismiss(*, hit: StreamHit) -> StreamHit:
     if hit.status == HitStatus.TICKETED:
-        raise DomainError("this hit is already a ticket")
+        raise DomainError(gettext("this hit is already a ticket"))
     StreamHit.objects.filter(pk=hit.pk).update(status=HitStatus.DISMISSED)
     hit.status = HitStatus.DISMISSED
     return hit
