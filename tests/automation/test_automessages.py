@@ -51,7 +51,7 @@ def test_out_of_hours_private_reply_states_next_opening_once(client, monkeypatch
     assert len(published(sandbox_server)) == 1
     reply = Message.objects.get(direction="out")
     assert reply.metrics["automated"] == "out_of_hours"
-    assert reply.ticket.first_response_at is not None  # set by the delivery; SLA clocks ignore it:
+    assert reply.ticket.first_response_at is None  # an automatic message is not a response; nor for SLA:
     from socialcare.sla.models import TicketSLA
 
     assert not TicketSLA.objects.filter(first_response_done_at__isnull=False).exists()
