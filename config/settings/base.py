@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "socialcare.routing",
     "socialcare.sla",
     "socialcare.message_templates",
+    "socialcare.demo",
 ]
 
 MIDDLEWARE = [

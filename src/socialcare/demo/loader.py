@@ -23,6 +23,7 @@ from socialcare.channels.models import ChannelAccount
 from socialcare.core.models import Brand
 
 from .corpus import ACCOUNTS, BRANDS, demo_script
+from .platforms import platform_urls, seed_platform_accounts
 
 logger = logging.getLogger(__name__)
 PASSWORD = "socialcare-demo"
@@ -95,6 +96,7 @@ def demo_load(*, sandbox_url: str) -> dict[str, Any]:
         },
         "file": str(path),
     }
+    credentials["platforms"] = seed_platform_accounts(brands, platform_urls())
     path.write_text(json.dumps(credentials, indent=2))
     path.chmod(0o600)
     return credentials

@@ -50,6 +50,9 @@ class Command(BaseCommand):
                                          "--port", str(options["sandbox_port"])]))
             commands.append(("demo-traffic", [python, "-m", "socialcare.cli", "demo", "play", "--url", base_url,
                                               "--wait"]))
+            commands.append(("demo-platforms", [python, "-m", "socialcare.cli", "demo-platforms", "--url", base_url,
+                                                "--wait"]))
+            commands.append(("listen", [python, "-m", "socialcare.cli", "listen", "--interval", "10"]))
             self._banner(base_url, credentials)
         children: list[tuple[str, subprocess.Popen[bytes]]] = []
         stopping = False
