@@ -51,8 +51,9 @@ def _post(client, emulators: DemoEmulators, item: ScriptItem):  # type: ignore[n
     headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
     account = emulators.accounts[item.account]
     with committed():
-        response = client.post(f"/hooks/{item.kind}/{account.pk}", data=body, content_type="application/json",
-                               headers=headers)
+        response = client.post(
+            f"/hooks/{item.kind}/{account.pk}", data=body, content_type="application/json", headers=headers
+        )
     assert response.status_code == 200, (item.kind, response.status_code, response.content[:200])
     return response
 
@@ -85,8 +86,9 @@ def test_the_script_is_long_varied_and_parses_with_every_adapter(loaded: dict) -
     accounts = demo_accounts()
     actions: Counter[str] = Counter()
     for item in script:
-        events = get_adapter(item.kind).parse(account_info(accounts[item.account]),
-                                              json.dumps(item.payload).encode(), {})
+        events = get_adapter(item.kind).parse(
+            account_info(accounts[item.account]), json.dumps(item.payload).encode(), {}
+        )
         assert events, item
         actions.update(f"{item.kind}:{e.action}" for e in events)
     assert actions["facebook:edit"] == 1 and actions["facebook:engagement"] == 2
@@ -116,16 +118,23 @@ def test_delivered_traffic_makes_tickets_on_every_platform_and_replies_reach_x(c
     assert StreamHit.objects.filter(stream__mode="review").exists()
     auto_hits = StreamHit.objects.filter(stream__mode="auto_ticket")
     assert auto_hits.exists()
-    assert Ticket.objects.filter(messages__external_id__in=list(auto_hits.values_list("external_id", flat=True)))
+    assert Ticket.objects.filter(
+        messages__external_id__in=list(auto_hits.values_list("external_id", flat=True))
+    )
 
     # an agent's reply on an X mention goes to the X emulator
-    ticket = Ticket.objects.filter(channel_account__settings__demo_key="radhaus_x",
-                                   messages__kind__in=["mention", "reply"]).first()
+    ticket = Ticket.objects.filter(
+        channel_account__settings__demo_key="radhaus_x", messages__kind__in=["mention", "reply"]
+    ).first()
     assert ticket is not None
     lead = get_user_model().objects.get(username="lead")
     with committed():
-        inbox.reply_create(ticket=ticket, user=lead, text="Danke für die Nachricht, wir schauen sofort nach!",
-                           visibility="public")
+        inbox.reply_create(
+            ticket=ticket,
+            user=lead,
+            text="Danke für die Nachricht, wir schauen sofort nach!",
+            visibility="public",
+        )
     published = emulators.x["radhaus_x"].published  # automation's away messages may be there too
     mine = [p for p in published if p["text"] == "Danke für die Nachricht, wir schauen sofort nach!"]
     assert len(mine) == 1
