@@ -180,7 +180,7 @@ def _routable(ticket: Ticket) -> bool:
 def route_ticket(*, ticket_id: int, now: datetime | None = None) -> AgentProfile | None:
     """Assign the ticket to the best available agent, or put it in the waiting queue."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update().select_related("channel_account", "team").filter(pk=ticket_id).first()
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("channel_account", "team").filter(pk=ticket_id).first()
     if ticket is None:
         return None
     config = config_for(ticket)

@@ -295,7 +295,7 @@ def sla_check(*, now: datetime | None = None, limit: int = 2000) -> dict[str, in
                .order_by("check_at").values_list("pk", flat=True)[:limit])
     for pk in ids:
         with transaction.atomic():
-            sla = TicketSLA.objects.select_for_update().select_related("ticket", "policy").filter(pk=pk).first()
+            sla = TicketSLA.objects.select_for_update(of=("self",)).select_related("ticket", "policy").filter(pk=pk).first()
             if sla is None or sla.paused_at is not None:
                 continue
             changed = False

@@ -40,7 +40,11 @@ class UserLanguageMiddleware:
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            if language:
+                translation.deactivate()  # never leak one agent's language into the next request
         if language:
             response.headers.setdefault("Content-Language", language)
         return response
