@@ -155,6 +155,7 @@ BROKER_DIR = VAR_DIR / "broker"
 SOCIALCARE_BROKER_URL = os.environ.get("SOCIALCARE_BROKER_URL", "filesystem://")
 CELERY_BROKER_URL = SOCIALCARE_BROKER_URL
 if SOCIALCARE_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_URL = "scfs://"  # socialcare.core.broker: the filesystem transport, written atomically
     for sub in ("out", "processed", "control"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -63,16 +63,28 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        argv_of = dict(commands)
+        one_shot = {"demo-traffic"}  # plays its script and ends
+        restarts: dict[str, list[float]] = {}
         for name, argv in commands:
             children.append((name, subprocess.Popen(argv, env=env)))
         self.stdout.write(f"Socialcare is running at {base_url}/  (Ctrl-C stops everything)")
         try:
             while not stopping:
-                for name, child in children:
+                for index, (name, child) in enumerate(children):
                     code = child.poll()
-                    if code is not None and name != "demo-traffic":
+                    if code is None or name in one_shot or stopping:
+                        continue
+                    # A crashed child is restarted (nothing is lost: raw events wait in the database and
+                    # the sweeper hands them out again); one that keeps crashing stops everything.
+                    recent = [t for t in restarts.get(name, []) if time.monotonic() - t < 60] + [time.monotonic()]
+                    restarts[name] = recent
+                    if name == "web" or len(recent) > 5:
                         self.stderr.write(f"{name} exited with code {code}; stopping")
                         stopping = True
+                        break
+                    self.stderr.write(f"{name} exited with code {code}; restarting it")
+                    children[index] = (name, subprocess.Popen(argv_of[name], env=env))
                 time.sleep(0.3)
         finally:
             self.stdout.write("stopping...")
