@@ -17,6 +17,7 @@ contribution to the actionability logit (positive pushes towards "needs attentio
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ import scipy.sparse as sp
 from .adaptation import BrandNoiseAdapter
 from .features import N_CHAR, N_WORD, meta_token, normalise, word_columns
 from .heads import HeadBundle
-from .intent import INTENT_VALUE, spam_score
+from .intent import INTENT_VALUE, rule_intent, spam_score
 from .language import DEFAULT_LANGUAGES, UNKNOWN, LanguageIdentifier, get_language_identifier
 from .paths import ARTEFACT_DIR, BUNDLE_NAME
 from .pii import detect_pii
@@ -152,6 +153,10 @@ class Enricher:
             if spam >= SPAM_RULE_THRESHOLD:
                 intent, i_conf = "spam", max(i_conf, spam) if intent == "spam" else spam
                 p_act = min(p_act, 1.0 - spam)
+            else:
+                ruled = rule_intent(item.text, intent)
+                if ruled is not None:
+                    intent, i_conf = ruled, max(float(intent_probs[r, intent_head.classes.index(ruled)]), 0.8)
             results.append(
                 {
                     "language": {"code": code, "confidence": round(conf, 4)},
@@ -182,9 +187,16 @@ _LOCK = threading.Lock()
 _CACHE: dict[tuple[str, tuple[str, ...]], Enricher] = {}
 
 
+def configured_languages() -> tuple[str, ...]:
+    """``SOCIALCARE_LANGUAGES`` (comma-separated ISO 639-1 codes) or the default list."""
+    raw = os.environ.get("SOCIALCARE_LANGUAGES", "")
+    codes = tuple(c.strip().lower() for c in raw.split(",") if c.strip())
+    return codes if len(codes) >= 2 else DEFAULT_LANGUAGES
+
+
 def get_enricher(artefact_dir: Path | None = None, languages: Sequence[str] | None = None) -> Enricher:
     """Process-wide cached ``Enricher`` loaded from the committed artefacts (no network)."""
-    key = (str(artefact_dir or ARTEFACT_DIR), tuple(sorted(languages or DEFAULT_LANGUAGES)))
+    key = (str(artefact_dir or ARTEFACT_DIR), tuple(sorted(languages or configured_languages())))
     with _LOCK:
         if key not in _CACHE:
             _CACHE[key] = Enricher.load(artefact_dir, languages=key[1])

@@ -31,7 +31,7 @@ from . import datasets as D
 from . import evaluation as E
 from .features import Featurizer
 from .heads import HeadBundle
-from .intent import BITEXT_TO_INTENT, INTENT_VALUE, INTENTS
+from .intent import BITEXT_TO_INTENT, INTENT_VALUE, INTENTS, rule_intent, spam_score
 from .learn import SEED, fit_binary_calibrated, fit_multiclass, predict_multiclass
 from .paths import ARTEFACT_DIR, BUNDLE_NAME, GOLD_DIR, METRICS_NAME
 
@@ -148,15 +148,21 @@ def intent_set(data_dir: Path, gold: list[Example] | None = None) -> list[Exampl
             out.append(Example(d.text, "question"))
         elif _PRAISE.search(d.text):
             out.append(Example(d.text, "praise"))
-    for d in D.germeval(data_dir, "dev") + D.germeval(data_dir, "test_syn"):
+    germeval = D.germeval(data_dir, "dev") + D.germeval(data_dir, "test_syn")
+    irrelevant = [d for d in germeval if d.label.startswith("false")]
+    for d in _sample(irrelevant, 400, SEED + 2):
+        out.append(Example(d.text, "other"))
+    for d in germeval:
         relevance, sentiment = d.label.split("|")
         if relevance == "false":
-            out.append(Example(d.text, "other"))
-        elif sentiment == "negative":
+            continue
+        if sentiment == "negative":
             out.append(Example(d.text, "complaint"))
         elif sentiment == "positive":
             out.append(Example(d.text, "praise"))
-    for d in _sample(D.semeval_pool(data_dir), 3000, SEED + 1):
+    # General tweets as "other" are kept few: with thousands of them the model called real
+    # customer tweets "other" (gold accuracy 0.45 -> 0.57 when cut, see docs/models/intent.md).
+    for d in _sample(D.semeval_pool(data_dir), 600, SEED + 1):
         out.append(Example(d.text, "other"))
     for s in seed_messages():
         out.append(Example(s["text"], s["intent"], (), 4.0))
@@ -173,6 +179,13 @@ def _xy(fz: Featurizer, examples: list[Example]):
     return x, [e.label for e in examples], np.array([e.weight for e in examples])
 
 
+def _with_rules(text: str, label: str) -> str:
+    """The enricher's rule layer: spam rule first, then the failure-demand keyword rules."""
+    if spam_score(text) >= 0.6:
+        return "spam"
+    return rule_intent(text, label) or label
+
+
 def intent_gold_cv(data_dir: Path, base: list[Example], gold: list[Example], folds: int = 5) -> dict[str, float]:
     """Intent quality on real messages: 5-fold CV over the gold set (other data always in training)."""
     y = np.array([g.label for g in gold])
@@ -184,11 +197,13 @@ def intent_gold_cv(data_dir: Path, base: list[Example], gold: list[Example], fol
         fz = Featurizer().fit([e.text for e in examples])
         x, labels, w = _xy(fz, examples)
         coef, b = fit_multiclass(x, labels, list(INTENTS), c=10.0, sample_weight=w)
-        pred[test] = predict_multiclass(fz.transform([gold[i].text for i in test]), coef, b, list(INTENTS))
+        labels_test = predict_multiclass(fz.transform([gold[i].text for i in test]), coef, b, list(INTENTS))
+        pred[test] = [_with_rules(gold[i].text, lab) for i, lab in zip(test, labels_test, strict=True)]
     base_only_fz = Featurizer().fit([e.text for e in base])
     x, labels, w = _xy(base_only_fz, base)
     coef, b = fit_multiclass(x, labels, list(INTENTS), c=10.0, sample_weight=w)
     boot = predict_multiclass(base_only_fz.transform([g.text for g in gold]), coef, b, list(INTENTS))
+    boot = [_with_rules(g.text, lab) for g, lab in zip(gold, boot, strict=True)]
     return {
         "gold_size": len(gold),
         "accuracy_cv": float(np.mean(pred == y)),
