@@ -88,7 +88,7 @@ def main() -> int:
 
     from socialcare.intelligence import datasets as D
     from socialcare.intelligence.enrich import get_enricher
-    from socialcare.intelligence.intent import spam_score
+    from socialcare.intelligence.intent import rule_intent, spam_score
     from socialcare.intelligence.pii import detect_pii
 
     rss_start = rss_mb()
@@ -124,27 +124,26 @@ def main() -> int:
     for i in range(0, len(messages), batch):
         chunk = messages[i : i + batch]
         t = time.perf_counter()
-        x, norm = enricher._features(chunk)
+        x, tokens = enricher._features(chunk)
         stages["features (normalise + hash + tf-idf)"] = stages.get("features (normalise + hash + tf-idf)", 0) + time.perf_counter() - t
         t = time.perf_counter()
         enricher.bundle.scores(x)
         stages["linear heads (one sparse x dense product)"] = stages.get("linear heads (one sparse x dense product)", 0) + time.perf_counter() - t
         t = time.perf_counter()
-        for r in range(len(chunk)):
-            enricher._top_features(x, r, norm[r])
+        enricher._top_features(x, tokens)
         stages["top features (explanations)"] = stages.get("top features (explanations)", 0) + time.perf_counter() - t
     t = time.perf_counter()
-    for s in texts:
-        enricher._lang.detect(s)
-    stages["language (lingua, low accuracy)"] = time.perf_counter() - t
+    for i in range(0, len(texts), batch):
+        enricher._lang.detect_batch(texts[i : i + batch])
+    stages["language (lingua, low accuracy, batch call)"] = time.perf_counter() - t
     t = time.perf_counter()
     for s in texts:
         detect_pii(s)
     stages["personal data (regex + validation)"] = time.perf_counter() - t
     t = time.perf_counter()
     for s in texts:
-        spam_score(s)
-    stages["spam rules"] = time.perf_counter() - t
+        rule_intent(s, "question") if spam_score(s) < 0.6 else None
+    stages["intent rules (spam, failure demand)"] = time.perf_counter() - t
     per_msg_us = {k: v / len(messages) * 1e6 for k, v in stages.items()}
     per_msg_us["rest (softmax, dict building)"] = max(0.0, 1e6 / throughput - sum(per_msg_us.values()))
     peak = rss_mb()

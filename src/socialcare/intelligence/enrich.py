@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .adaptation import BrandNoiseAdapter
-from .features import N_CHAR, N_WORD, meta_token, normalise, word_columns
+from .features import _BUCKETS, N_CHAR, N_WORD, meta_token, normalise
 from .heads import HeadBundle
 from .intent import INTENT_VALUE, rule_intent, spam_score
 from .language import DEFAULT_LANGUAGES, UNKNOWN, LanguageIdentifier, get_language_identifier
@@ -70,10 +70,12 @@ class Enricher:
         return cls(HeadBundle.load(path), languages=languages or DEFAULT_LANGUAGES)
 
     # ------------------------------------------------------------------------------------------
-    def _features(self, inputs: Sequence[EnrichInput]) -> tuple[sp.csr_matrix, list[str]]:
+    def _features(self, inputs: Sequence[EnrichInput]) -> tuple[sp.csr_matrix, list[list[str]]]:
+        """Feature matrix and each message's word tokens (to name the top features)."""
         norm = [normalise(i.text) for i in inputs]
         extra = [[meta_token("src", i.source)] if i.source.lower() in KNOWN_SOURCES else [] for i in inputs]
-        return self.bundle.featurizer.transform([], extra, normalised=norm), norm
+        tokens: list[list[str]] = []
+        return self.bundle.featurizer.transform([], extra, normalised=norm, keep_tokens=tokens), tokens
 
     def actionability_inputs(self, texts: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Features and calibrated global actionability logits (used by ``BrandNoiseAdapter``)."""
@@ -86,23 +88,36 @@ class Enricher:
             return self._lang
         return get_language_identifier(tuple(sorted({c.lower() for c in languages})))
 
-    def _top_features(self, x: sp.csr_matrix, row: int, normalised: str, k: int = 5) -> list[list]:
-        lo, hi = x.indptr[row], x.indptr[row + 1]
-        idx = x.indices[lo:hi]
-        word = (idx >= N_CHAR) & (idx < N_CHAR + N_WORD)
-        if not word.any():
-            return []
-        cols = idx[word]
-        contrib = x.data[lo:hi][word] * self._act_weights[cols] * self._act_a
-        order = np.argsort(-np.abs(contrib))[:k]
-        wanted = {int(cols[i]): float(contrib[i]) for i in order if contrib[i] != 0}
-        names: dict[int, str] = {}
-        toks, buckets = word_columns(normalised)
-        for tok, b in zip(toks, buckets, strict=True):
-            if b in wanted and b not in names:
-                names[b] = tok
-        return [[names[c], round(v, 4)] for c, v in sorted(wanted.items(), key=lambda kv: -abs(kv[1]))
-                if c in names]
+    def _top_features(self, x: sp.csr_matrix, tokens: Sequence[Sequence[str]], k: int = 5) -> list[list[list]]:
+        """Per row, the ``k`` word features with the largest absolute contribution to the
+        actionability logit, vectorised over the batch; names come from the row's own tokens."""
+        word = (x.indices >= N_CHAR) & (x.indices < N_CHAR + N_WORD)
+        rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))[word]
+        cols = x.indices[word]
+        contrib = x.data[word] * self._act_weights[cols] * self._act_a
+        order = np.lexsort((-np.abs(contrib), rows))
+        rows, cols, contrib = rows[order], cols[order], contrib[order]
+        starts = np.searchsorted(rows, np.arange(x.shape[0]))
+        rank = np.arange(rows.shape[0]) - starts[rows]
+        top = (rank < k) & (contrib != 0)
+        picked: list[dict[int, float]] = [{} for _ in range(x.shape[0])]
+        for r, c, v in zip(rows[top].tolist(), cols[top].tolist(), contrib[top].tolist(), strict=True):
+            picked[r][c] = v
+        out: list[list[list]] = []
+        get = _BUCKETS.__getitem__
+        for r, wanted in enumerate(picked):
+            if not wanted:
+                out.append([])
+                continue
+            names: dict[int, str] = {}
+            for tok in tokens[r]:
+                c = get(tok)
+                if c in wanted and c not in names:
+                    names[c] = tok
+                    if len(names) == len(wanted):
+                        break
+            out.append([[names[c], round(v, 4)] for c, v in wanted.items() if c in names])
+        return out
 
     def enrich_batch(
         self,
@@ -121,8 +136,9 @@ class Enricher:
         inputs = [i if isinstance(i, EnrichInput) else EnrichInput(str(i)) for i in inputs]
         if not inputs:
             return []
-        x, norm = self._features(inputs)
+        x, tokens = self._features(inputs)
         scores = self.bundle.scores(x)
+        explanations = self._top_features(x, tokens)
         ident = self._identifier(languages)
         langs = ident.detect_batch([i.text for i in inputs])
 
@@ -168,7 +184,7 @@ class Enricher:
                     "actionable": {
                         "label": p_act >= self.actionable_threshold,
                         "probability": round(p_act, 4),
-                        "top_features": self._top_features(x, r, norm[r]),
+                        "top_features": explanations[r],
                     },
                     "intent": {"label": intent, "value": INTENT_VALUE[intent], "confidence": round(i_conf, 4)},
                     "pii": detect_pii(item.text, pii_patterns),

@@ -121,13 +121,17 @@ def word_columns(normalised: str) -> tuple[list[str], list[int]]:
 
 
 def _word_hashes(
-    normalised: Sequence[str], extra: Sequence[Sequence[str]] | None = None
+    normalised: Sequence[str], extra: Sequence[Sequence[str]] | None = None,
+    keep: list[list[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the word block; ``keep`` collects each text's tokens (for explanations)."""
     get = _BUCKETS.__getitem__
     lengths: list[int] = []
     cols: list[int] = []
     for i, text in enumerate(normalised):
         toks = word_tokens(text)
+        if keep is not None:
+            keep.append(toks[:])
         if extra is not None and extra[i]:
             toks.extend(extra[i])
         cols.extend(map(get, toks))
@@ -141,7 +145,9 @@ def meta_token(name: str, value: str) -> str:
     return f"\x01{name}={value.lower()}"
 
 
-def count_matrix(texts: Sequence[str], extra: Sequence[Sequence[str]] | None = None) -> sp.csr_matrix:
+def count_matrix(
+    texts: Sequence[str], extra: Sequence[Sequence[str]] | None = None, keep: list[list[str]] | None = None
+) -> sp.csr_matrix:
     """Raw n-gram counts (characters and words) of already normalised texts.
 
     ``extra`` adds per-text tokens to the word block (metadata such as ``meta_token("src", "web")``).
@@ -149,7 +155,7 @@ def count_matrix(texts: Sequence[str], extra: Sequence[Sequence[str]] | None = N
     times faster than scipy's COO to CSR conversion for this shape.
     """
     r1, c1 = _char_hashes(texts)
-    r2, c2 = _word_hashes(texts, extra)
+    r2, c2 = _word_hashes(texts, extra, keep)
     keys = np.concatenate([r1, r2]).astype(np.int64) << 20
     keys |= np.concatenate([c1, c2]).astype(np.int64)
     uniq, counts = np.unique(keys, return_counts=True)
@@ -199,11 +205,12 @@ class Featurizer:
         texts: Sequence[str],
         extra: Sequence[Sequence[str]] | None = None,
         normalised: Sequence[str] | None = None,
+        keep_tokens: list[list[str]] | None = None,
     ) -> sp.csr_matrix:
         if self.idf is None:
             raise RuntimeError("Featurizer is not fitted")
         norm = list(normalised) if normalised is not None else [normalise(t) for t in texts]
-        x = count_matrix(norm, extra)
+        x = count_matrix(norm, extra, keep_tokens)
         x.data = ((1.0 + np.log(x.data)) * self.idf[x.indices]).astype(np.float32)
         _block_normalise(x)
         return x

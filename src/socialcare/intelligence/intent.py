@@ -117,14 +117,22 @@ _ORDER_STATUS = re.compile(
     re.IGNORECASE,
 )
 _RULE_REPLACES = frozenset({"question", "complaint", "other"})
+# Substrings one of which every match of the pattern contains: the regex runs only if one is present.
+_ACCOUNT_HINTS = ("log", "sign", "passw", "passc", "lock", "hack", "2fa", "factor", "step", "verification",
+                  "suspend", "disabled", "blocked", "banned", "deleted", "compromised", "recover", "einlog",
+                  "anmeld", "kennwort", "gesperrt", "gehackt", "inlog", "wachtwoord", "geblokkeerd")
+_ORDER_HINTS = ("where", "track", "arrived", "deliver", "received", "status", "when will", "wo ist", "wo bleibt",
+                "sendung", "angekommen", "geliefert", "wann ", "waar ", "ontvangen", "geleverd", "bezorgd",
+                "wanneer")
 
 
 def rule_intent(text: str, model_label: str) -> str | None:
     """``account_access`` / ``order_status`` when a keyword rule fires and may override the model."""
     if model_label not in _RULE_REPLACES:
         return None
-    if _ACCOUNT_ACCESS.search(text):
+    low = text.lower()
+    if any(h in low for h in _ACCOUNT_HINTS) and _ACCOUNT_ACCESS.search(text):
         return "account_access"
-    if _ORDER_STATUS.search(text):
+    if any(h in low for h in _ORDER_HINTS) and _ORDER_STATUS.search(text):
         return "order_status"
     return None

@@ -18,7 +18,7 @@ from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 # The eight UMSAB languages plus Dutch. Every extra language costs detection time (lingua scores
 # each candidate), so deployments list what they actually serve (``SOCIALCARE_LANGUAGES``).
 DEFAULT_LANGUAGES = ("de", "en", "nl", "fr", "es", "it", "pt", "ar", "hi")
-MAX_CHARS = 160
+MAX_CHARS = 120
 UNKNOWN = "und"
 
 _STRIP = re.compile(r"https?://\S+|www\.\S+|[@#]\w*|\d+|[_*~|<>\[\]{}]+")
