@@ -174,6 +174,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 4
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Queues: ingest (raw events -> tickets), decide (reactions: noise filter, rules, routing, SLA), outbound
+# (sends), default (periodic and the rest). One worker may consume all (`socialcare run` does); at scale,
+# give each its own workers: `celery -A config worker -Q ingest` etc.
+CELERY_TASK_ROUTES = {
+    "channels.process_raw_event": {"queue": "ingest"},
+    "channels.sweep_raw_events": {"queue": "ingest"},
+    "core.dispatch_event": {"queue": "decide"},
+    "core.dispatch_events": {"queue": "decide"},
+    "channels.deliver_outbound": {"queue": "outbound"},
+    "channels.retry_due_deliveries": {"queue": "outbound"},
+}
+SOCIALCARE_ALL_QUEUES = "ingest,decide,outbound,default"
 CELERY_BEAT_SCHEDULE = {
     "sweep-received-raw-events": {"task": "channels.sweep_raw_events", "schedule": 15.0},
     "retry-due-deliveries": {"task": "channels.retry_due_deliveries", "schedule": 10.0},

@@ -55,6 +55,7 @@ def real_worker(settings):
 
     def start() -> subprocess.Popen[bytes]:
         worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
+                                   "-Q", settings.SOCIALCARE_ALL_QUEUES,
                                    "-l", "warning", "--without-gossip", "--without-mingle", "--without-heartbeat"],
                                   env=env, cwd=ROOT)
         workers.append(worker)

@@ -255,8 +255,10 @@ def _apply_message(account: ChannelAccount, raw: RawEvent, event: InboundEvent, 
     if identity.blocked_at is not None:
         outcome.ignored += 1  # a blocked spam sender: the raw event is kept, nothing else happens
         return
-    # Serialise work on one customer so two workers cannot open two tickets for one conversation.
-    Identity.objects.select_for_update().filter(pk=identity.pk).first()
+    # Serialise work on one customer so two workers cannot open two tickets for one conversation
+    # (SQLite already serialises writers: its transactions take the write lock at BEGIN).
+    if connection.features.has_select_for_update:
+        Identity.objects.select_for_update().filter(pk=identity.pk).first()
     found = _find_ticket(account, event, identity.customer_id)
     try:
         with transaction.atomic():  # a savepoint: a duplicate rolls back the new ticket too

@@ -25,10 +25,10 @@ class Channel(filesystem.Channel):
         final = os.path.join(self.data_folder_out, name)
         partial = final + ".part"  # does not end in ".<queue>.msg": readers skip it
         try:
+            # no fsync: the rename makes the message appear whole to readers; durability is the database's
+            # job (a raw event lost with the broker message is re-dispatched by the sweeper)
             with open(partial, "wb") as handle:
                 handle.write(str_to_bytes(dumps(payload)))
-                handle.flush()
-                os.fsync(handle.fileno())
             os.replace(partial, final)
         except OSError as exc:
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc

@@ -39,7 +39,7 @@ class Command(BaseCommand):
             ("web", [python, "-m", "uvicorn", "config.asgi:application", "--host", options["host"],
                      "--port", str(options["port"]), "--no-access-log", "--timeout-graceful-shutdown", "3"]),
             ("worker", [python, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "warning",
-                        "-Q", "default", "--without-gossip", "--without-mingle", "--without-heartbeat"]),
+                        "-Q", settings.SOCIALCARE_ALL_QUEUES, "--without-gossip", "--without-mingle", "--without-heartbeat"]),
             ("scheduler", [python, "-m", "celery", "-A", "config", "beat", "-l", "warning",
                            "-s", str(settings.CELERY_BEAT_SCHEDULE_FILENAME)]),
         ]
