@@ -94,7 +94,10 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 SQLITE_PATH = VAR_DIR / "socialcare.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+# Persistent connections (re-checked before reuse): opening one per request or task cost more than the
+# webhook's own work (benchmarks/ingest.py).
+DATABASES = {"default": dj_database_url.parse(
+    DATABASE_URL, conn_max_age=int(os.environ.get("SOCIALCARE_DB_CONN_MAX_AGE", "300")), conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed while the worker writes; IMMEDIATE takes the write lock at BEGIN so
@@ -122,6 +125,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # WhiteNoise serves static files from the web process (no proxy needed for a first run). Without a
 # collectstatic run it finds them in the apps directly.
 WHITENOISE_USE_FINDERS = True

@@ -129,6 +129,29 @@ class WorkerKilled(BaseException):
 def test_worker_killed_mid_batch_loses_nothing(client, sandbox_account, monkeypatch):
     events = [post_event(f"p{i}", f"message {i}", author=f"u{i}") for i in range(5)]
     calls = {"n": 0}
+
+    def dying_stage(messages):
+        calls["n"] += 1
+        raise WorkerKilled()  # after the messages were written, before the commit
+
+    monkeypatch.setitem(pipeline.message_stages._items, "dies", dying_stage)
+    with pytest.raises(WorkerKilled):
+        deliver(client, sandbox_account, events)
+    assert calls["n"] == 1
+    raw = RawEvent.objects.get()
+    assert raw.status == "received"  # stored before processing, and nothing half-done was committed
+    assert Message.objects.count() == 0 and Ticket.objects.count() == 0
+    monkeypatch.delitem(pipeline.message_stages._items, "dies")
+    assert sweep_raw_events(older_than_seconds=0) == 1
+    raw.refresh_from_db()
+    assert raw.status == "processed"
+    assert sorted(Message.objects.values_list("external_id", flat=True)) == [f"p{i}" for i in range(5)]
+
+
+def test_worker_killed_on_the_per_event_path_loses_nothing(client, sandbox_account, monkeypatch, settings):
+    settings.SOCIALCARE_INGEST_BULK = False
+    events = [post_event(f"p{i}", f"message {i}", author=f"u{i}") for i in range(5)]
+    calls = {"n": 0}
     real_apply = pipeline._apply
 
     def dying_apply(*args, **kwargs):
@@ -140,14 +163,11 @@ def test_worker_killed_mid_batch_loses_nothing(client, sandbox_account, monkeypa
     monkeypatch.setattr(pipeline, "_apply", dying_apply)
     with pytest.raises(WorkerKilled):
         deliver(client, sandbox_account, events)
-    raw = RawEvent.objects.get()
-    assert raw.status == "received"  # stored before processing, and nothing half-done was committed
+    assert RawEvent.objects.get().status == "received"
     assert Message.objects.count() == 0 and Ticket.objects.count() == 0
     monkeypatch.setattr(pipeline, "_apply", real_apply)
     assert sweep_raw_events(older_than_seconds=0) == 1
-    raw.refresh_from_db()
-    assert raw.status == "processed"
-    assert sorted(Message.objects.values_list("external_id", flat=True)) == [f"p{i}" for i in range(5)]
+    assert Message.objects.count() == 5
 
 
 def test_delete_event_marks_message_deleted_but_keeps_text(client, sandbox_account):

@@ -22,6 +22,7 @@ from socialcare.inbox import loop as inbox_loop
 from socialcare.inbox import services as inbox
 from socialcare.inbox.models import OPEN_STATUSES, Direction, Message, Ticket, TicketStatus
 
+from . import bulk
 from .accounts import account_info
 from .connectors.base import Author, EventAction, InboundEvent, ParseError, WebhookRequest
 from .connectors.registry import get_adapter
@@ -89,6 +90,22 @@ def raw_events_process_batch(first_id: int | None = None, limit: int | None = No
             batch += list(qs.filter(pk=first_id))
         if len(batch) < limit:
             batch += list(qs.exclude(pk=first_id or 0).order_by("id")[: limit - len(batch)])
+        locked = list(batch)
+        fast = None
+        if getattr(settings, "SOCIALCARE_INGEST_BULK", True) and batch:
+            with transaction.atomic():  # a savepoint: a bulk attempt that fails leaves nothing behind
+                fast = bulk.try_bulk(batch)
+                if fast is not None:
+                    created = [m for _, m, _ in fast[1]]
+                    if created:
+                        fresh = list(Message.objects.filter(pk__in=created))
+                        for _name, stage in message_stages.items():
+                            stage(fresh)
+        if fast is not None:
+            statuses.update(fast[0])
+            published += [("message.received", {"ticket_id": t, "message_id": m, "ticket_created": new,
+                                                 "actor": "system"}) for t, m, new in fast[1]]
+            batch = []  # done
         for raw in batch:
             try:
                 with transaction.atomic():
@@ -101,7 +118,7 @@ def raw_events_process_batch(first_id: int | None = None, limit: int | None = No
             statuses[raw.pk] = status
             published += [("message.received", {"ticket_id": t, "message_id": m, "ticket_created": new,
                                                  "actor": "system"}) for t, m, new in received]
-        touched = {raw.channel_account_id: raw.received_at for raw in batch}
+        touched = {raw.channel_account_id: raw.received_at for raw in locked}
         for account_id, received_at in touched.items():
             ChannelAccount.objects.filter(pk=account_id).update(last_event_at=received_at)
         if published:
