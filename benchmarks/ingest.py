@@ -150,13 +150,14 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[index]
 
 
-def run_config(name: str, config: dict[str, str], n: int, concurrency: int) -> dict[str, Any]:
+def run_config(name: str, config: dict[str, str], n: int, concurrency: int, web_workers: int = 1) -> dict[str, Any]:
     env = django_env(config)
     manage(env, "migrate", "-v0")
     account_id = shell(env, SETUP).splitlines()[-1]
     port = free_port()
     web = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application", "--port", str(port),
-                            "--no-access-log", "--log-level", "warning"], env=env, cwd=ROOT)
+                            "--no-access-log", "--log-level", "warning", "--workers", str(web_workers)],
+                           env=env, cwd=ROOT)
     worker = start_worker(env, "ingest")
     try:
         deadline = time.monotonic() + 30
@@ -247,6 +248,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--web-workers", type=int, default=1, help="uvicorn processes")
     args = parser.parse_args()
     results = []
     if args.only in (None, "sqlite"):
@@ -255,7 +257,7 @@ def main() -> None:
             results.append(run_config("SQLite + filesystem broker", {"SOCIALCARE_VAR_DIR": var,
                                                                    "DATABASE_URL": f"sqlite:///{var}/bench.sqlite3",
                                                                    "SOCIALCARE_BROKER_URL": "filesystem://"},
-                                      args.events, args.concurrency))
+                                      args.events, args.concurrency, args.web_workers))
         finally:
             shutil.rmtree(var, ignore_errors=True)
     if args.only in (None, "postgres"):
@@ -272,7 +274,7 @@ def main() -> None:
             try:
                 results.append(run_config("PostgreSQL + Redis", {
                     "SOCIALCARE_VAR_DIR": var, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{PG_DB}",
-                    "SOCIALCARE_BROKER_URL": REDIS}, args.events, args.concurrency))
+                    "SOCIALCARE_BROKER_URL": REDIS}, args.events, args.concurrency, args.web_workers))
             finally:
                 shutil.rmtree(var, ignore_errors=True)
         else:
@@ -280,7 +282,8 @@ def main() -> None:
     rows = [[r["config"], r["events"], f"{r['ack_p50_ms']:.1f}", f"{r['ack_p99_ms']:.1f}", f"{r['ack_rate']:.0f}",
              f"{r['e2e_rate']:.0f}", f"{r['bulk_rate']:.0f}", f"{r['ratio']:.3f}", f"{r['decide_rate']:.0f}"]
             for r in results]
-    print(f"\nIngestion, {args.events} signed webhooks, {args.concurrency} concurrent clients, 1 web process, "
+    print(f"\nIngestion, {args.events} signed webhooks, {args.concurrency} concurrent clients, "
+          f"{args.web_workers} web process(es), "
           "1 worker (solo pool) on the ingest queue; then 1 worker draining the reactions (decide queue)\n")
     print(markdown_table(["configuration", "events", "ack p50 ms", "ack p99 ms", "acks/s",
                           "webhook -> ticket events/s", "bulk insert rows/s", "end-to-end / bulk",
@@ -295,7 +298,8 @@ def main() -> None:
             figure(f"{key}.bulk_insert", r["bulk_rate"], "rows/s"),
             figure(f"{key}.reactions", r["decide_rate"], "events/s"),
         ]
-    path = write_results("ingest", figures, {"events": args.events, "concurrency": args.concurrency})
+    path = write_results("ingest", figures, {"events": args.events, "concurrency": args.concurrency,
+                                             "web_workers": args.web_workers, "worker": "1 Celery worker, solo pool"})
     print(f"\nwritten to {path.relative_to(ROOT)}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -94,10 +95,13 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 SQLITE_PATH = VAR_DIR / "socialcare.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}")
-# Persistent connections (re-checked before reuse): opening one per request or task cost more than the
-# webhook's own work (benchmarks/ingest.py).
+# Celery workers keep their database connection (re-checked before reuse): opening one per task cost more
+# than the task. The web process does not: under ASGI every request runs in a thread of its own, and
+# persistent connections would pile up until PostgreSQL refuses more clients.
+_long_lived = any(arg in ("worker", "beat") for arg in sys.argv)
 DATABASES = {"default": dj_database_url.parse(
-    DATABASE_URL, conn_max_age=int(os.environ.get("SOCIALCARE_DB_CONN_MAX_AGE", "300")), conn_health_checks=True)}
+    DATABASE_URL, conn_max_age=int(os.environ.get("SOCIALCARE_DB_CONN_MAX_AGE", "300" if _long_lived else "0")),
+    conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers proceed while the worker writes; IMMEDIATE takes the write lock at BEGIN so
