@@ -219,7 +219,7 @@ def _thread(event: InboundEvent, customer: int, known_messages: list[Any],
 
 def _write(batch: list[RawEvent], statuses: dict[int, str], tickets: dict[int, _Ticket],
            new_messages: list[tuple[Message, _Ticket, RawEvent]], now: Any) -> list[tuple[int, int, bool]]:
-    fresh = []
+    fresh: list[_Ticket] = []
     for _message, target, _raw in new_messages:
         if target.new and target.obj.pk is None and all(target is not f for f in fresh):
             fresh.append(target)
