@@ -26,11 +26,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from socialcare.channels.connectors.loopback import LoopbackServer
 
 from .adapter import relay_sign
 
@@ -77,34 +79,15 @@ class BlueskyState:
         return self.profiles[did]
 
 
-class BlueskyEmulator:
+class BlueskyEmulator(LoopbackServer):
     """Owns a ThreadingHTTPServer on 127.0.0.1 in a background thread."""
 
     def __init__(self, *, did: str = "did:plc:acmebrand0000000000000", handle: str = "acme.bsky.social",
                  password: str = "app-pass-1234", port: int = 0) -> None:
         self.state = BlueskyState(did=did, handle=handle, password=password)
         self.state.profile(did, handle, "Acme Support")
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.state))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="bluesky-emulator")
+        super().__init__(_handler(self.state), port=port, host="127.0.0.1", name="bluesky-emulator")
 
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> BlueskyEmulator:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> BlueskyEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- scripting ---------------------------------------------------------------------------------
 

@@ -17,11 +17,13 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from socialcare.channels.connectors.loopback import LoopbackServer
 
 from .adapter import relay_sign
 from .common import count_mastodon
@@ -69,31 +71,12 @@ class MastodonState:
         return doc
 
 
-class MastodonEmulator:
+class MastodonEmulator(LoopbackServer):
     def __init__(self, *, token: str = "masto-token", max_characters: int = 500, port: int = 0) -> None:
         self.state = MastodonState(token=token, max_characters=max_characters)
         self.state.brand_id = self.state.account("acme", "Acme Support")["id"]
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.state))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="mastodon-emulator")
+        super().__init__(_handler(self.state), port=port, host="127.0.0.1", name="mastodon-emulator")
 
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> MastodonEmulator:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> MastodonEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- scripting ---------------------------------------------------------------------------------
 

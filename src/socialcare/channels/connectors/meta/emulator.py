@@ -27,11 +27,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+
+from socialcare.channels.connectors.loopback import LoopbackServer
 
 from .common import sign_body
 
@@ -282,20 +284,12 @@ def deliver(url: str, app_secret: str, payload: dict[str, Any] | bytes, *,
         "User-Agent": "facebookexternalua"})
 
 
-class GraphEmulator:
+class GraphEmulator(LoopbackServer):
     """Owns a ThreadingHTTPServer on loopback in a background thread."""
 
     def __init__(self, *, access_token: str | None = "graph-token", port: int = 0, host: str = "127.0.0.1") -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the Graph emulator only listens on loopback")
         self.state = GraphState(access_token=access_token)
-        self.httpd = ThreadingHTTPServer((host, port), _handler(self.state))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="graph-emulator")
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler(self.state), port=port, host=host, name="graph-emulator")
 
     def fail_next(self, status: int, code: int | None = None, *, count: int = 1,
                   headers: dict[str, str] | None = None) -> None:
@@ -314,16 +308,4 @@ class GraphEmulator:
         with self.state.lock:
             return [c for c in self.state.calls if c["path"].endswith(path_suffix)]
 
-    def start(self) -> GraphEmulator:
-        self.thread.start()
-        return self
 
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> GraphEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -15,8 +15,10 @@ import json
 import logging
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from socialcare.channels.connectors.loopback import LoopbackServer
 
 logger = logging.getLogger(__name__)
 
@@ -110,31 +112,11 @@ def _handler(state: SandboxState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class SandboxServer:
+class SandboxServer(LoopbackServer):
     """Owns a ThreadingHTTPServer on 127.0.0.1 in a background thread."""
 
     def __init__(self, *, api_token: str, port: int = 0, host: str = "127.0.0.1") -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the sandbox only listens on loopback")
         self.state = SandboxState(api_token=api_token)
-        self.httpd = ThreadingHTTPServer((host, port), _handler(self.state))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="sandbox-server")
+        super().__init__(_handler(self.state), port=port, host=host, name="sandbox-server")
 
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
 
-    def start(self) -> SandboxServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> SandboxServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

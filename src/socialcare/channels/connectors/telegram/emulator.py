@@ -18,10 +18,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
+
+from socialcare.channels.connectors.loopback import LoopbackServer
 
 logger = logging.getLogger(__name__)
 MAX_TEXT = 4096
@@ -159,20 +161,12 @@ def _handler(state: TelegramState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class TelegramEmulator:
+class TelegramEmulator(LoopbackServer):
     """Owns a ThreadingHTTPServer on 127.0.0.1 in a background thread."""
 
     def __init__(self, *, token: str = "123456:TEST-bot-token", port: int = 0, host: str = "127.0.0.1") -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the emulator only listens on loopback")
         self.state = TelegramState(token=token)
-        self.httpd = ThreadingHTTPServer((host, port), _handler(self.state))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="telegram-emulator")
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler(self.state), port=port, host=host, name="telegram-emulator")
 
     @property
     def sent(self) -> list[dict[str, Any]]:
@@ -184,19 +178,6 @@ class TelegramEmulator:
         with self.state.lock:
             return list(self.state.answered)
 
-    def start(self) -> TelegramEmulator:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> TelegramEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def fail_next(self, status: int) -> None:
         with self.state.lock:

@@ -20,10 +20,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
+
+from socialcare.channels.connectors.loopback import LoopbackServer
 
 from ..meta.common import sign_body
 
@@ -156,41 +158,20 @@ def _handler(state: WhatsAppState) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class WhatsAppEmulator:
+class WhatsAppEmulator(LoopbackServer):
     """Owns a ThreadingHTTPServer on 127.0.0.1 in a background thread."""
 
     def __init__(self, *, phone_number_id: str = "106540352242922", access_token: str = "wa-token",
                  app_secret: str = "wa-app-secret", port: int = 0, host: str = "127.0.0.1") -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the emulator only listens on loopback")
         self.state = WhatsAppState(phone_number_id=phone_number_id, access_token=access_token,
                                    app_secret=app_secret)
-        self.httpd = ThreadingHTTPServer((host, port), _handler(self.state))
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="whatsapp-emulator")
-
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        super().__init__(_handler(self.state), port=port, host=host, name="whatsapp-emulator")
 
     @property
     def sent(self) -> list[dict[str, Any]]:
         with self.state.lock:
             return list(self.state.sent)
 
-    def start(self) -> WhatsAppEmulator:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> WhatsAppEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # --- control ------------------------------------------------------------------------------------
 

@@ -28,11 +28,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+from socialcare.channels.connectors.loopback import LoopbackServer
 
 from .adapter import SIGNATURE_HEADER, sign
 from .length import MAX_WEIGHTED_LENGTH, weighted_length
@@ -421,7 +423,7 @@ def _world_post(state: XState, *, text: str, author_id: str, in_reply_to: str = 
     return post
 
 
-class XEmulator:
+class XEmulator(LoopbackServer):
     """Owns a ThreadingHTTPServer on 127.0.0.1 in a background thread.
 
     ``XEmulator(consumer_secret=..., access_token=..., brand_id=..., heartbeat_seconds=20)``; use it as
@@ -431,36 +433,16 @@ class XEmulator:
     def __init__(self, *, consumer_secret: str = "x-consumer-secret", access_token: str = "x-user-token",
                  bearer_token: str = "x-app-bearer", brand_id: str = "1000", brand_username: str = "acme",
                  heartbeat_seconds: float = 20.0, port: int = 0, host: str = "127.0.0.1") -> None:
-        if host not in ("127.0.0.1", "localhost", "::1"):
-            raise ValueError("the X emulator only listens on loopback")
         self.state = XState(consumer_secret=consumer_secret, tokens={access_token, bearer_token},
                             brand_id=brand_id, heartbeat_seconds=heartbeat_seconds)
         self.add_user(brand_id, brand_username, name=brand_username.title(), followers=25_000, verified=True)
-        self.httpd = ThreadingHTTPServer((host, port), _handler(self.state))
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="x-emulator")
+        super().__init__(_handler(self.state), port=port, host=host, name="x-emulator")
 
     # --- lifecycle ---------------------------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> XEmulator:
-        self.thread.start()
-        return self
-
     def stop(self) -> None:
         self.state.closing.set()
         self.drop_streams()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-    def __enter__(self) -> XEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     # --- controls ----------------------------------------------------------------------------------------
     def fail_next(self, status: int, count: int = 1) -> None:
