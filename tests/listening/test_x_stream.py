@@ -20,7 +20,7 @@ X = {"kind": "x", "external_id": "1000", "handle": "acme", "webhook_secret": "",
      "credentials": {"bearer_token": "x-app-bearer", "consumer_secret": "x-consumer-secret"}}
 
 
-def wait_for(check: Callable[[], bool], timeout: float = 10.0) -> None:
+def wait_for(check: Callable[[], bool], timeout: float = 30.0) -> None:  # generous: CI shares 2 cores
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():
